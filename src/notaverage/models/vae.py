@@ -1,0 +1,100 @@
+"""A small convolutional VAE: the generative model whose latent blends we compare with pixel averages.
+
+Latent size 16: large enough to reach ~86 nats on binarized MNIST with this decoder, small enough
+that samples from the prior land where real codes live, so blends and samples stay digit-like.
+(With z=32 the NLL barely improves while more of the prior falls in "holes" between classes.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from notaverage.models.tensors import BATCH, images_to_tensor
+
+
+@dataclass
+class VAEConfig:
+    latent_dim: int = 16
+    channels: int = 32  # first conv width; the second is twice this
+    hidden: int = 256
+    activation: str = "relu"  # "identity" removes every nonlinearity (the report's ablation)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _activation(name: str) -> nn.Module:
+    if name == "relu":
+        return nn.ReLU()
+    if name == "identity":
+        return nn.Identity()
+    raise ValueError(f"unknown activation {name!r}; use 'relu' or 'identity'")
+
+
+class ConvVAE(nn.Module):
+    """Encoder: two stride-2 convs and a dense layer to (mu, logvar). Decoder mirrors it.
+
+    The decoder outputs Bernoulli logits; images are sigmoid(logits).
+    """
+
+    kind = "vae"
+
+    def __init__(self, config: VAEConfig | None = None):
+        super().__init__()
+        self.config = config or VAEConfig()
+        c, h, z = self.config.channels, self.config.hidden, self.config.latent_dim
+        act = lambda: _activation(self.config.activation)  # noqa: E731 - one fresh module per use
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, c, 4, stride=2, padding=1), act(),  # 28 -> 14
+            nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), act(),  # 14 -> 7
+            nn.Flatten(),
+            nn.Linear(2 * c * 7 * 7, h), act(),
+        )
+        self.to_mu = nn.Linear(h, z)
+        self.to_logvar = nn.Linear(h, z)
+        self.decoder = nn.Sequential(
+            nn.Linear(z, h), act(),
+            nn.Linear(h, 2 * c * 7 * 7), act(),
+            nn.Unflatten(1, (2 * c, 7, 7)),
+            nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), act(),  # 7 -> 14
+            nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),  # 14 -> 28, logits
+        )
+
+    # --- torch face, used by training and the NLL bound -------------------------------------
+    def encode_t(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = self.encoder(x)
+        return self.to_mu(hidden), self.to_logvar(hidden)
+
+    def decode_logits_t(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encode_t(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)  # reparameterisation trick
+        return self.decode_logits_t(z), mu, logvar
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Negative ELBO per image, in nats (Bernoulli likelihood, standard normal prior)."""
+        logits, mu, logvar = self(x)
+        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return (recon + kl) / x.shape[0]
+
+    # --- numpy face, shared with the linear model -------------------------------------------
+    @torch.no_grad()
+    def encode(self, images: np.ndarray) -> np.ndarray:
+        """Posterior means (N, latent_dim) for float images (N, 28, 28) in [0, 1]."""
+        x = images_to_tensor(images)
+        return torch.cat([self.encode_t(chunk)[0] for chunk in x.split(BATCH)]).numpy()
+
+    @torch.no_grad()
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Mean images sigmoid(logits), (N, 28, 28), for latent codes (N, latent_dim)."""
+        zt = torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, self.config.latent_dim)
+        out = torch.cat([torch.sigmoid(self.decode_logits_t(chunk)) for chunk in zt.split(BATCH)])
+        return out.reshape(-1, 28, 28).numpy()

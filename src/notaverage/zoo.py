@@ -1,0 +1,130 @@
+"""Train or reuse the models a command needs. A model's cache folder is named by a hash of
+everything that determines it (kind, hyperparameters, training settings, data fingerprint, seed),
+so a second `tour` with the same data and preset finds its models and retrains nothing."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from notaverage import paths
+from notaverage.data.mnist import MnistData, as_float
+from notaverage.errors import UserError
+from notaverage.models.classifier import ClassifierConfig, CNNClassifier
+from notaverage.models.linear import LinearConfig, PCAAutoencoder
+from notaverage.models.vae import ConvVAE, VAEConfig
+from notaverage.store import CheckpointError, cache_key, load_model, read_config, save_model
+from notaverage.training import TrainConfig, fit
+
+# Plain values, nanoGPT style. The judge differs from the classifier in architecture and seed.
+PRESETS = {
+    "fast": {
+        "vae": (VAEConfig(), TrainConfig(epochs=4, batch_size=128, lr=2e-3, binarize=True)),
+        "classifier": (ClassifierConfig(), TrainConfig(epochs=3, batch_size=128, lr=3e-3, shift=2)),
+        "judge": (ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1),
+                  TrainConfig(epochs=2, batch_size=128, lr=3e-3, shift=1, seed=1_000)),
+        "linear": (LinearConfig(), None),
+    },
+    "quality": {
+        "vae": (VAEConfig(), TrainConfig(epochs=30, batch_size=128, lr=1e-3, binarize=True)),
+        "classifier": (ClassifierConfig(), TrainConfig(epochs=10, batch_size=128, lr=2e-3, shift=2)),
+        "judge": (ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1),
+                  TrainConfig(epochs=6, batch_size=128, lr=2e-3, shift=1, seed=1_000)),
+        "linear": (LinearConfig(), None),
+    },
+}
+MODEL_NAMES = ("vae", "linear", "classifier", "judge")
+
+
+@dataclass
+class TrainedModel:
+    name: str
+    model: object
+    folder: Path
+    reused: bool
+    meta: dict = field(default_factory=dict)
+
+
+def preset_names() -> list[str]:
+    return sorted(PRESETS)
+
+
+def model_folder(name: str, preset: str, data: MnistData, seed: int) -> tuple[Path, dict]:
+    model_config, train_config = PRESETS[preset][name]
+    payload = {
+        "name": name,
+        "model": model_config.to_dict(),
+        "train": train_config.to_dict() if train_config else None,
+        "data": data.fingerprint,
+        "seed": seed,
+    }
+    return paths.models_cache_dir() / f"{name}-{preset}-{cache_key(payload)}", payload
+
+
+def _build(name: str, model_config):
+    if name == "vae":
+        return ConvVAE(model_config)
+    if name == "linear":
+        return PCAAutoencoder(model_config)
+    return CNNClassifier(model_config)
+
+
+def _evaluate(name: str, model, data: MnistData) -> dict:
+    """A figure to store beside the weights: test accuracy for classifiers, reconstruction error else."""
+    test = as_float(data.test_images)
+    if name in ("classifier", "judge"):
+        return {"test_accuracy": float((model.predict(test) == data.test_labels).mean())}
+    recon = np.clip(model.decode(model.encode(test)), 0, 1)
+    return {"test_recon_mse": float(((recon - test) ** 2).mean())}
+
+
+def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *, resume: bool = True,
+              retrain: bool = False, progress: bool = True, log=print) -> TrainedModel:
+    """Load the cached model, or train it (resuming an interrupted run when `resume`)."""
+    if preset not in PRESETS:
+        raise UserError(f"unknown preset {preset!r}; choose one of: {', '.join(preset_names())}")
+    folder, payload = model_folder(name, preset, data, seed)
+    if not retrain:
+        try:
+            model = load_model(folder)
+            return TrainedModel(name, model, folder, reused=True, meta=model.meta_)
+        except CheckpointError:
+            pass  # not trained yet, or unusable: train it below
+    model_config, train_config = PRESETS[preset][name]
+    model = _build(name, model_config)
+    started = time.monotonic()
+    train_images = as_float(data.train_images)
+    history: dict = {}
+    if name == "linear":
+        model.fit(train_images, seed=seed)
+    else:
+        config = TrainConfig(**{**train_config.to_dict(), "seed": train_config.seed + seed})
+        labels = None if name == "vae" else data.train_labels
+        state_dir = folder.with_name(folder.name + ".partial")
+        if state_dir.exists() and not resume:
+            log(f"note: discarding the interrupted {name} run in {state_dir} (pass --resume to continue it)")
+            shutil.rmtree(state_dir)
+        history = fit(model, train_images, labels, config, state_dir=state_dir, resume=resume,
+                      desc=f"{name} ({preset})", progress=progress)
+    meta = {"train": payload["train"], "data_fingerprint": data.fingerprint, "data_source": data.source,
+            "seed": seed, "preset": preset, "history": history,
+            "train_seconds": round(time.monotonic() - started, 2), "metrics": _evaluate(name, model, data)}
+    save_model(folder, model, meta)
+    shutil.rmtree(folder.with_name(folder.name + ".partial"), ignore_errors=True)
+    return TrainedModel(name, model, folder, reused=False, meta=read_config(folder))
+
+
+def get_models(data: MnistData, names=MODEL_NAMES, preset: str = "fast", seed: int = 0, **kwargs) -> dict:
+    """The named models, trained or reused, as {name: TrainedModel}."""
+    return {name: get_model(name, data, preset, seed, **kwargs) for name in names}
+
+
+def describe(trained: TrainedModel) -> str:
+    how = "reused" if trained.reused else f"trained in {trained.meta.get('train_seconds', 0):.0f} s"
+    figures = ", ".join(f"{k} {v:.4f}" for k, v in trained.meta.get("metrics", {}).items())
+    return f"{trained.name:<10} {how:<18} {figures}"
+
