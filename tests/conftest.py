@@ -49,3 +49,20 @@ def _private_cache(tmp_path_factory):
     patch.setenv("NOTAVERAGE_MIRRORS", closed_port_url())
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist):
+    """3,000 training and 500 test digits (seed 0): enough for models that work, quick to train.
+    The same subset as the CLI's `--limit 3000 --seed 0`, so CLI tests reuse these models."""
+    return mnist.subset(3000, 500, seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_models(small_mnist, _private_cache):
+    """VAE, linear model, classifier and judge trained once per session on `small_mnist` with the
+    'tiny' preset (about a minute on 2 cores), as {name: model}."""
+    from notaverage.zoo import MODEL_NAMES, get_models
+
+    trained = get_models(small_mnist, MODEL_NAMES, preset="tiny", seed=0, progress=False)
+    return {name: t.model for name, t in trained.items()}

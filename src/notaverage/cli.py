@@ -54,8 +54,8 @@ def _common(parser: argparse.ArgumentParser, out_default: str | None = None) -> 
                         help="folder with the four MNIST .gz files (default: $NOTAVERAGE_DATA, the cache, "
                              "a download, then the bundled sample)")
     parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    parser.add_argument("--preset", choices=["fast", "quality"], default="fast",
-                        help="training preset of the models used (default fast)")
+    parser.add_argument("--preset", choices=["fast", "quality", "tiny"], default="fast",
+                        help="training preset: fast (default), quality (longer), tiny (for --limit runs)")
     parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="use only N training digits (a quick look; models are cached per limit)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -88,6 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     tour = commands.add_parser("tour", help="train or reuse all models and write every picture into a folder")
     _common(tour, "tour")
+
+    hybrid = commands.add_parser("hybrid", help="find digits the judge reads as equally A and B (e.g. a 9-2 hybrid)")
+    hybrid.add_argument("a", metavar="A", help="a digit class (0-9), a test index (test:123) or an image file")
+    hybrid.add_argument("b", metavar="B", help="the same kinds as A (of a different class)")
+    hybrid.add_argument("-n", type=_positive_int, default=4, help="how many hybrids to show (default 4)")
+    hybrid.add_argument("--steps", type=_positive_int, default=100, help="gradient steps of the search (default 100)")
+    _common(hybrid, "hybrid.png")
+
+    traverse = commands.add_parser("traverse", help="decode codes along the principal directions of the latent codes")
+    traverse.add_argument("--directions", type=_positive_int, default=8, help="how many directions (default 8)")
+    traverse.add_argument("--steps", type=_positive_int, default=9, help="images per direction (default 9)")
+    _common(traverse, "traverse.png")
+
+    report = commands.add_parser("report", help="measure every claim and write report.html + report.json")
+    report.add_argument("--pairs", type=_positive_int, default=1000, help="random test pairs measured (default 1000)")
+    _common(report, "report")
+
+    serve = commands.add_parser("serve", help="explore the models in a browser: draw, blend, map, sample")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
+    _common(serve)
     return parser
 
 
@@ -101,12 +122,20 @@ def _run(args: argparse.Namespace) -> int:
             print(zoo.describe(trained))
         print(f"samples: nearest training digit at median pixel distance {result['samples']['median_distance']:.2f} "
               f"(closest {result['samples']['min_distance']:.2f}; 0 would be a copy)")
+        if "report" in result["files"]:
+            print(f"report: {result['files']['report']}")
         print(f"tour finished in {result['seconds']:.0f} s; pictures in {args.out}/:")
         for path in result["files"].values():
             print(f"  {path}")
         return 0
 
     data = lab.load_data(args.data_dir, args.limit, args.seed, progress)
+    if args.command == "serve":
+        from notaverage.web.app import serve
+
+        return serve(data, args.host, args.port, args.preset, args.seed, progress)
+    if args.command in ("hybrid", "traverse", "report"):
+        return _run_evidence(args, data, progress)
     if args.command == "train":
         trained = zoo.get_models(data, ("vae", "linear", "classifier"), args.preset, args.seed,
                                  resume=args.resume, retrain=args.retrain, progress=progress)
@@ -132,6 +161,39 @@ def _run(args: argparse.Namespace) -> int:
         print(path)
         return 0
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _run_evidence(args: argparse.Namespace, data, progress: bool) -> int:
+    from notaverage import lab, zoo
+    from notaverage.evidence import EvidenceConfig, commands
+
+    if args.command == "report":
+        result = commands.run_report(args.out, data, args.preset, args.seed, progress,
+                                     EvidenceConfig(n_pairs=args.pairs, seed=args.seed))
+        for verdict in result["numbers"]["verdicts"].values():
+            print(f"{verdict['claim']}: {verdict['text']}")
+        print(f"report written in {result['seconds']:.0f} s:")
+        print(result["html"])
+        print(result["json"])
+        return 0
+    names = ("vae",) if args.command == "traverse" else ("vae", "classifier", "judge")
+    models = {n: t.model for n, t in zoo.get_models(data, names, args.preset, args.seed, progress=progress).items()}
+    if args.command == "traverse":
+        path, trav = commands.write_traversals(models["vae"], data, args.out, args.directions, args.steps)
+        for k, share in enumerate(trav.variance_ratio):
+            print(f"direction {k + 1}: {share:.1%} of the code variance")
+        print(f"first {len(trav.variance_ratio)} together: {trav.variance_ratio.sum():.1%}")
+        print(path)
+        return 0
+    a = lab.resolve_digit(args.a, data, models["classifier"], args.seed, "A")
+    b = lab.resolve_digit(args.b, data, models["classifier"], args.seed, "B")
+    path, results, ratios = commands.write_hybrid(models, data, a, b, args.out, args.n, args.steps, args.seed)
+    for k, (r, ratio) in enumerate(zip(results, ratios)):
+        print(f"hybrid {k + 1}: judge p({a.label})={r.p_a:.2f} p({b.label})={r.p_b:.2f}  manifold ratio {ratio:.2f}  "
+              f"code realism {r.realism:.2f}  (from t={r.start_t:.2f}: p({a.label})={r.start_p_a:.2f} "
+              f"p({b.label})={r.start_p_b:.2f})")
+    print(path)
+    return 0
 
 
 def _sigterm_as_interrupt(signum, frame):

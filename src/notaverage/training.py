@@ -88,7 +88,7 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
 
     def checkpoint() -> None:
         if state_dir is not None:
-            save_training_state(state_dir, model, optimizer, torch.get_rng_state(),
+            save_training_state(state_dir, model, optimizer, rng_at_step_start,
                                 {"step": step, "epoch_losses": losses,
                                  "epoch_sum": epoch_sum, "epoch_count": epoch_count})
 
@@ -96,11 +96,13 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
     bar = tqdm(total=total_steps, initial=step, desc=desc, unit="batch", disable=not progress,
                dynamic_ncols=True, leave=False)
     last_save = started = time.monotonic()
+    rng_at_step_start = torch.get_rng_state()  # saved, so a resumed step redraws the same noise
     try:
         while step < total_steps:
             epoch, offset = divmod(step, steps_per_epoch)
             order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
             for batch_index in range(offset, steps_per_epoch):
+                rng_at_step_start = torch.get_rng_state()
                 idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
                 x = x_all[idx]
                 if config.shift:
@@ -118,6 +120,7 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                 bar.update(1)
                 bar.set_postfix_str(f"epoch {epoch + 1}/{config.epochs} loss {loss.item():.3f}")
                 if time.monotonic() - last_save > config.checkpoint_seconds:
+                    rng_at_step_start = torch.get_rng_state()
                     checkpoint()
                     last_save = time.monotonic()
             losses.append(round(epoch_sum / epoch_count, 4))

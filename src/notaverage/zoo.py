@@ -20,24 +20,41 @@ from notaverage.models.vae import ConvVAE, VAEConfig
 from notaverage.store import CheckpointError, cache_key, load_model, read_config, save_model
 from notaverage.training import TrainConfig, fit
 
-# Plain values, nanoGPT style. The judge differs from the classifier in architecture and seed.
+# The judge differs from the classifier in architecture (3x3 kernels, narrower) and in seed.
+JUDGE = ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1)
+
+
+def _preset(vae: TrainConfig, classifier: TrainConfig, judge: TrainConfig) -> dict:
+    return {
+        "vae": (VAEConfig(), vae),
+        "vae_identity": (VAEConfig(activation="identity"), vae),  # the same VAE, nonlinearities removed
+        "linear": (LinearConfig(), None),
+        "classifier": (ClassifierConfig(), classifier),
+        "judge": (JUDGE, judge),
+    }
+
+
+# Plain values, nanoGPT style.
 PRESETS = {
-    "fast": {
-        "vae": (VAEConfig(), TrainConfig(epochs=4, batch_size=128, lr=2e-3, binarize=True)),
-        "classifier": (ClassifierConfig(), TrainConfig(epochs=3, batch_size=128, lr=3e-3, shift=2)),
-        "judge": (ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1),
-                  TrainConfig(epochs=2, batch_size=128, lr=3e-3, shift=1, seed=1_000)),
-        "linear": (LinearConfig(), None),
-    },
-    "quality": {
-        "vae": (VAEConfig(), TrainConfig(epochs=30, batch_size=128, lr=1e-3, binarize=True)),
-        "classifier": (ClassifierConfig(), TrainConfig(epochs=10, batch_size=128, lr=2e-3, shift=2)),
-        "judge": (ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1),
-                  TrainConfig(epochs=6, batch_size=128, lr=2e-3, shift=1, seed=1_000)),
-        "linear": (LinearConfig(), None),
-    },
+    "fast": _preset(
+        vae=TrainConfig(epochs=3, batch_size=128, lr=2e-3, binarize=True),
+        classifier=TrainConfig(epochs=3, batch_size=128, lr=3e-3, shift=2),
+        judge=TrainConfig(epochs=1, batch_size=128, lr=3e-3, shift=1, seed=1_000),
+    ),
+    # For a few thousand digits (--limit, the tests): more passes over less data.
+    "tiny": _preset(
+        vae=TrainConfig(epochs=15, batch_size=64, lr=2e-3, binarize=True),
+        classifier=TrainConfig(epochs=6, batch_size=64, lr=3e-3, shift=2),
+        judge=TrainConfig(epochs=6, batch_size=64, lr=3e-3, shift=1, seed=1_000),
+    ),
+    "quality": _preset(
+        vae=TrainConfig(epochs=30, batch_size=128, lr=1e-3, binarize=True),
+        classifier=TrainConfig(epochs=10, batch_size=128, lr=2e-3, shift=2),
+        judge=TrainConfig(epochs=6, batch_size=128, lr=2e-3, shift=1, seed=1_000),
+    ),
 }
-MODEL_NAMES = ("vae", "linear", "classifier", "judge")
+MODEL_NAMES = ("vae", "linear", "classifier", "judge")  # what the lab commands need
+ABLATION = "vae_identity"  # the report's "does nonlinearity make the difference?" model
 
 
 @dataclass
@@ -66,7 +83,7 @@ def model_folder(name: str, preset: str, data: MnistData, seed: int) -> tuple[Pa
 
 
 def _build(name: str, model_config):
-    if name == "vae":
+    if name in ("vae", ABLATION):
         return ConvVAE(model_config)
     if name == "linear":
         return PCAAutoencoder(model_config)
@@ -103,7 +120,7 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
         model.fit(train_images, seed=seed)
     else:
         config = TrainConfig(**{**train_config.to_dict(), "seed": train_config.seed + seed})
-        labels = None if name == "vae" else data.train_labels
+        labels = data.train_labels if name in ("classifier", "judge") else None
         state_dir = folder.with_name(folder.name + ".partial")
         if state_dir.exists() and not resume:
             log(f"note: discarding the interrupted {name} run in {state_dir} (pass --resume to continue it)")

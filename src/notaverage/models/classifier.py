@@ -15,7 +15,7 @@ from notaverage.models.tensors import BATCH, images_to_tensor
 
 @dataclass
 class ClassifierConfig:
-    channels: int = 32  # conv widths are channels, 2*channels
+    channels: int = 16  # conv widths are channels, 2*channels
     kernel: int = 5
     hidden: int = 128
     dropout: float = 0.25

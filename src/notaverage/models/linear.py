@@ -32,7 +32,8 @@ class PCAAutoencoder:
         flat = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
         pca = PCA(n_components=self.config.latent_dim, svd_solver="randomized", random_state=seed)
         pca.fit(flat)
-        self.components_ = pca.components_.astype(np.float32)  # (latent_dim, 784), orthonormal rows
+        # (latent_dim, 784), orthonormal rows; C order, because safetensors writes the raw buffer
+        self.components_ = np.ascontiguousarray(pca.components_, dtype=np.float32)
         self.mean_ = pca.mean_.astype(np.float32)  # (784,)
         self.explained_variance_ratio_ = pca.explained_variance_ratio_.astype(np.float32)
         return self
@@ -48,11 +49,12 @@ class PCAAutoencoder:
 
     # --- tensors for the safetensors store -------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        return {
+        state = {
             "components": self.components_,
             "mean": self.mean_,
             "explained_variance_ratio": self.explained_variance_ratio_,
         }
+        return {name: np.ascontiguousarray(value) for name, value in state.items()}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         self.components_ = np.asarray(state["components"], dtype=np.float32)

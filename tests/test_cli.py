@@ -1,0 +1,132 @@
+"""Every command end to end on a 3,000-digit subset, plus the bad-argument contract: exit 2, one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from notaverage.cli import main
+from notaverage.store import load_model
+
+SMALL = ["--limit", "3000", "--preset", "tiny", "--quiet"]  # the models of the small_models fixture
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "notaverage.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=os.environ.copy())
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        return image.size
+
+
+def test_train_reuses_cached_models(small_models, capsys):
+    assert main(["train", *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert out.count("reused") == 3, out
+
+
+def test_blend_writes_one_png_with_three_rows(small_models, tmp_path, capsys):
+    out = tmp_path / "blend.png"
+    assert main(["blend", "9", "2", "--steps", "7", "--out", str(out), *SMALL]) == 0
+    assert capsys.readouterr().out.strip().endswith(str(out))
+    width, height = png_size(out)
+    assert width > 2 * height  # 7 columns by 3 rows
+
+
+def test_blend_accepts_test_index_and_image_file_of_any_size(small_models, small_mnist, tmp_path, capsys):
+    digit = small_mnist.test_images[0]
+    big = Image.fromarray(255 - digit).resize((300, 300))  # dark ink on white, ten times larger
+    big.save(tmp_path / "mine.jpg")
+    out = tmp_path / "b.png"
+    assert main(["blend", "test:5", str(tmp_path / "mine.jpg"), "--out", str(out), *SMALL]) == 0
+    assert out.is_file() and png_size(out)[0] > 0
+
+
+def test_sample_shows_new_digits_beside_neighbours(small_models, tmp_path, capsys):
+    out = tmp_path / "s.png"
+    assert main(["sample", "--digit", "4", "-n", "16", "--out", str(out), *SMALL]) == 0
+    text = capsys.readouterr().out
+    assert "16 new 4s" in text and str(out) in text
+    closest = float(text.split("closest ")[1].split(")")[0])
+    assert closest > 0.5  # a copy of a training digit would be at distance 0
+
+
+def test_tour_writes_every_picture_and_a_second_tour_retrains_nothing(small_models, tmp_path, capsys):
+    out = tmp_path / "tour"
+    assert main(["tour", "--out", str(out), *SMALL]) == 0
+    for name in ["blend-9-2.png", "blend-4-9.png", "blend-3-8.png", "samples.png", "latent-map.png"]:
+        assert png_size(out / name)[0] > 100, name
+    text = capsys.readouterr().out
+    assert "trained in" not in text  # the fixture's models were found in the cache
+
+
+@pytest.mark.parametrize("args, message", [
+    (["blend", "9"], "required"),
+    (["blend", "9", "x"], "not a digit 0-9, test:N or an existing"),
+    (["blend", "9", "test:99999"], "out of range"),
+    (["blend", "9", "2", "--steps", "1"], "at least 2"),
+    (["blend", "9", "2", "--steps", "abc"], "not a whole number"),
+    (["sample", "--digit", "12"], "not a digit 0-9"),
+    (["sample", "--digit", "3", "-n", "0"], "at least 1"),
+    (["train", "--preset", "huge"], "invalid choice"),
+    (["train", "--seed", "-4"], "seed"),
+    (["tour", "--limit", "50"], "too small"),
+    (["frobnicate"], "invalid choice"),
+    (["train", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
+])
+def test_bad_arguments_exit_2_with_one_line(small_models, args, message):
+    result = run_cli(*args, *(SMALL if args[0] != "frobnicate" else []))
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_blend_of_a_non_image_file_is_a_one_line_error(small_models, tmp_path):
+    bogus = tmp_path / "notes.png"
+    bogus.write_text("this is not a picture")
+    result = run_cli("blend", "3", str(bogus), *SMALL)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _read_into(stream, sink: list) -> None:
+    while chunk := stream.read1(256) if hasattr(stream, "read1") else stream.read(256):
+        sink.append(chunk)
+
+
+def test_ctrl_c_saves_a_resume_point_and_resume_finishes_with_a_model_that_loads(small_mnist, tmp_path):
+    env = {**os.environ, "NOTAVERAGE_CACHE": str(tmp_path / "cache")}
+    args = [sys.executable, "-m", "notaverage.cli", "train", "--limit", "1000", "--preset", "tiny", "--seed", "7"]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    errors: list[bytes] = []
+    threading.Thread(target=_read_into, args=(process.stderr, errors), daemon=True).start()
+    deadline = time.monotonic() + 240
+    while b"vae (tiny)" not in b"".join(errors) or b"epoch 2/" not in b"".join(errors):
+        assert process.poll() is None and time.monotonic() < deadline, b"".join(errors)[-500:]
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    message = b"".join(errors).decode()
+    assert "run the same command with --resume" in message and "Traceback" not in message
+    partial = list((tmp_path / "cache" / "models").glob("vae-tiny-*.partial"))
+    assert len(partial) == 1 and (partial[0] / "state.safetensors").is_file()
+
+    resumed = subprocess.run(args + ["--resume", "--quiet"], capture_output=True, text=True, env=env, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    folder = partial[0].with_name(partial[0].name.removesuffix(".partial"))
+    model = load_model(folder)
+    assert model.decode(np.zeros((1, 16), np.float32)).shape == (1, 28, 28)
+    assert not partial[0].exists()  # the resume point is removed once the model is saved
