@@ -1,0 +1,66 @@
+"""Pure functions on arrays that measure the claim: no file I/O, no plotting, seeded.
+
+Formulas, reasons and caveats: docs/METRICS.md.
+"""
+
+from notaverage.metrics.generative import (
+    dynamic_binarize,
+    frechet_distance,
+    frechet_distance_from_stats,
+    gaussian_stats,
+    iwae_nll,
+)
+from notaverage.metrics.neighbors import nearest_neighbors, nearest_training_digits
+from notaverage.metrics.novelty import (
+    DataCopyingResult,
+    NeighbourGallery,
+    assign_cells,
+    data_copying_test,
+    fit_cells,
+    mann_whitney_z,
+    nearest_neighbour_gallery,
+)
+from notaverage.metrics.paths import (
+    Crossing,
+    crossing_ambiguity,
+    distance_from_pixel_path,
+    smoothness,
+    step_sizes,
+)
+from notaverage.metrics.realism import (
+    judge_confidence,
+    judge_entropy,
+    manifold_distance_ratio,
+    reference_nn_median,
+)
+from notaverage.metrics.stats import Interval, bootstrap_ci, paired_difference_ci, seed_ci
+
+__all__ = [
+    "Crossing",
+    "DataCopyingResult",
+    "Interval",
+    "NeighbourGallery",
+    "assign_cells",
+    "bootstrap_ci",
+    "crossing_ambiguity",
+    "data_copying_test",
+    "distance_from_pixel_path",
+    "dynamic_binarize",
+    "fit_cells",
+    "frechet_distance",
+    "frechet_distance_from_stats",
+    "gaussian_stats",
+    "iwae_nll",
+    "judge_confidence",
+    "judge_entropy",
+    "manifold_distance_ratio",
+    "mann_whitney_z",
+    "nearest_neighbors",
+    "nearest_neighbour_gallery",
+    "nearest_training_digits",
+    "paired_difference_ci",
+    "reference_nn_median",
+    "seed_ci",
+    "smoothness",
+    "step_sizes",
+]
