@@ -72,11 +72,11 @@ def test_resume_continues_exactly_where_the_interruption_stopped(small_mnist, tm
 
 
 def test_classifier_fit_lowers_the_loss(small_mnist):
-    images, labels = _images(small_mnist, 512), small_mnist.train_labels[:512]
+    images, labels = _images(small_mnist, 1024), small_mnist.train_labels[:1024]
     torch.manual_seed(0)
     model = CNNClassifier(ClassifierConfig(channels=8, hidden=32))
-    history = fit(model, images, labels, TrainConfig(epochs=3, batch_size=64, lr=3e-3, shift=2), progress=False)
-    assert history["epoch_losses"][-1] < 0.7 * history["epoch_losses"][0]
+    history = fit(model, images, labels, TrainConfig(epochs=4, batch_size=64, lr=3e-3, shift=2), progress=False)
+    assert history["epoch_losses"][-1] < 0.6 * history["epoch_losses"][0], history["epoch_losses"]
 
 
 def test_cosine_schedule_warms_up_then_decays_to_zero():

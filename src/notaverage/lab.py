@@ -119,7 +119,8 @@ def write_latent_map(vae, data: MnistData, out: Path, seed: int = 0) -> Path:
 
 def run_tour(out: Path, data_dir=None, limit: int | None = None, seed: int = 0, preset: str = "fast",
              progress: bool = True, log=print) -> dict:
-    """Train or reuse every model, then write the blends, samples and latent map into `out`."""
+    """Train or reuse every model, write the blends, samples and latent map into `out`, then the report
+    (`out/report/report.html` and `report.json`)."""
     started = time.monotonic()
     data = load_data(data_dir, limit, seed, progress)
     log(f"data: {data.note}")
@@ -133,5 +134,11 @@ def run_tour(out: Path, data_dir=None, limit: int | None = None, seed: int = 0, 
         files[f"blend_{class_a}_{class_b}"] = write_blend(models, a, b, out / f"blend-{class_a}-{class_b}.png")
     files["samples"], sample_stats = write_samples(models, data, list(range(10)), 8, out / "samples.png", seed)
     files["latent_map"] = write_latent_map(models["vae"], data, out / "latent-map.png", seed)
+    from notaverage.evidence.commands import run_report  # the tour ends with the measured evidence
+
+    log("report: measuring every claim")
+    report = run_report(out / "report", data, preset, seed, progress, log=log)
+    files["report"], files["report_json"] = report["html"], report["json"]
+    trained.update(report["trained"])
     return {"data": data, "trained": trained, "files": files, "samples": sample_stats,
             "seconds": time.monotonic() - started}

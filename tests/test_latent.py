@@ -1,0 +1,80 @@
+"""Hybrid finder and traversals on the small trained models: answers we know in advance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from notaverage.data.mnist import as_float
+from notaverage.latent import HybridResult, hybrid_search, latent_traversals
+
+
+def _pair(data, class_a, class_b, k=0):
+    a = np.flatnonzero(data.test_labels == class_a)[k]
+    b = np.flatnonzero(data.test_labels == class_b)[k]
+    test = as_float(data.test_images)
+    return test[a], test[b]
+
+
+@pytest.fixture(scope="module")
+def hybrids(small_models, small_mnist):
+    vae, judge = small_models["vae"], small_models["judge"]
+    codes = vae.encode(as_float(small_mnist.test_images))
+    image_a, image_b = _pair(small_mnist, 9, 2)
+    results = hybrid_search(vae, judge, image_a, image_b, 9, 2, n_results=4, steps=60, seed=0,
+                            reference_codes=codes)
+    return results, codes
+
+
+def test_hybrid_search_moves_the_two_probabilities_together(hybrids):
+    results, _ = hybrids
+    assert 1 <= len(results) <= 4
+    assert all(isinstance(r, HybridResult) and r.image.shape == (28, 28) for r in results)
+    best = results[0]
+    # The search starts on the straight path and must end closer to 50/50 than where it started.
+    assert best.gap < best.start_gap or best.start_gap < 0.05
+    assert np.mean([r.gap for r in results]) < np.mean([r.start_gap for r in results])
+    assert best.gap < 0.3
+    assert best.p_a + best.p_b > 0.6  # both digits, not a third one or junk
+
+
+def test_hybrid_search_stays_where_real_codes_live(hybrids):
+    results, codes = hybrids
+    for r in results:
+        assert np.isfinite(r.realism) and r.realism < 3.0
+        assert 0.15 - 1e-6 <= r.start_t <= 0.85 + 1e-6
+        assert np.isfinite(r.prior_logpdf)
+    # realism is the nearest-real-code distance in units of the real codes' own median: about 1.
+    assert 0.5 < np.median([r.realism for r in results]) < 2.0 and len(codes) > 100
+
+
+def test_hybrid_search_is_seeded_and_checks_classes(small_models, small_mnist):
+    vae, judge = small_models["vae"], small_models["judge"]
+    image_a, image_b = _pair(small_mnist, 4, 9)
+    first = hybrid_search(vae, judge, image_a, image_b, 4, 9, n_results=2, steps=5, seed=3)
+    second = hybrid_search(vae, judge, image_a, image_b, 4, 9, n_results=2, steps=5, seed=3)
+    assert np.allclose(first[0].z, second[0].z)
+    assert np.isnan(first[0].realism)  # no reference codes given
+    with pytest.raises(ValueError):
+        hybrid_search(vae, judge, image_a, image_b, 4, 4)
+
+
+def test_traversal_variance_fractions_are_sorted_and_sum_below_one(small_models, small_mnist):
+    trav = latent_traversals(small_models["vae"], as_float(small_mnist.test_images), n_directions=6, steps=5)
+    assert trav.images.shape == (6, 5, 28, 28)
+    ratio = trav.variance_ratio
+    assert np.all(np.diff(ratio) <= 1e-12) and ratio.sum() <= 1.0 + 1e-9 and np.all(ratio > 0)
+    assert np.allclose(trav.offsets, np.linspace(-2, 2, 5))
+    # The middle column is the mean code, so every row's middle image is the same picture.
+    assert np.allclose(trav.images[:, 2], trav.images[0, 2], atol=1e-5)
+    # Moving along a direction changes the picture.
+    assert np.abs(trav.images[:, 0] - trav.images[:, -1]).sum(axis=(1, 2)).min() > 1.0
+
+
+def test_traversal_of_the_linear_model_recovers_its_pca_shares(small_models, small_mnist):
+    """Known answer: the linear model's codes ARE PCA coordinates, so their own PCA puts the
+    directions in the same order with the shares of the pixel variance renormalised to the code."""
+    linear = small_models["linear"]
+    trav = latent_traversals(linear, as_float(small_mnist.train_images), n_directions=4, steps=3)
+    expected = linear.explained_variance_ratio_ / linear.explained_variance_ratio_.sum()
+    assert np.allclose(trav.variance_ratio, expected[:4], atol=0.01)
