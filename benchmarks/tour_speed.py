@@ -33,12 +33,17 @@ def run_tour(cache: Path, out: Path, extra: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="train on N digits (default: all)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the cache and the tour's output (with its report) in this folder")
     args = parser.parse_args()
     extra = ["--limit", str(args.limit)] if args.limit else []
     print(f"machine: {os.cpu_count()} CPU cores; torch threads default; data: "
           f"{os.environ.get('NOTAVERAGE_DATA', 'default lookup')}; limit: {args.limit or 'full MNIST'}")
     with tempfile.TemporaryDirectory() as tmp:
-        cache, out = Path(tmp) / "cache", Path(tmp) / "out"
+        root = args.keep or Path(tmp)
+        cache, out = root / "cache", root / "out"
+        if cache.exists():
+            raise SystemExit(f"{cache} exists; the cold run needs an empty cache")
         cold, peak_cold = run_tour(cache, out, extra)
         warm, peak_all = run_tour(cache, out, extra)
         print(f"tour, cold (trains every model): {cold:7.1f} s   target <= 240 s")

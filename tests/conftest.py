@@ -60,9 +60,9 @@ def small_mnist(mnist):
 
 @pytest.fixture(scope="session")
 def small_models(small_mnist, _private_cache):
-    """VAE, linear model, classifier and judge trained once per session on `small_mnist` with the
-    'tiny' preset (about a minute on 2 cores), as {name: model}."""
-    from notaverage.zoo import MODEL_NAMES, get_models
+    """VAE, linear model, classifier, judge and the no-activation VAE, trained once per session on
+    `small_mnist` with the 'tiny' preset (a minute or two on 2 cores), as {name: model}."""
+    from notaverage.zoo import ABLATION, MODEL_NAMES, get_models
 
-    trained = get_models(small_mnist, MODEL_NAMES, preset="tiny", seed=0, progress=False)
+    trained = get_models(small_mnist, (*MODEL_NAMES, ABLATION), preset="tiny", seed=0, progress=False)
     return {name: t.model for name, t in trained.items()}

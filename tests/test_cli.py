@@ -68,8 +68,9 @@ def test_tour_writes_every_picture_and_a_second_tour_retrains_nothing(small_mode
     assert main(["tour", "--out", str(out), *SMALL]) == 0
     for name in ["blend-9-2.png", "blend-4-9.png", "blend-3-8.png", "samples.png", "latent-map.png"]:
         assert png_size(out / name)[0] > 100, name
+    assert (out / "report" / "report.html").is_file() and (out / "report" / "report.json").is_file()
     text = capsys.readouterr().out
-    assert "trained in" not in text  # the fixture's models were found in the cache
+    assert "trained in" not in text and text.count("reused") == 5  # all found in the fixture's cache
 
 
 @pytest.mark.parametrize("args, message", [
@@ -87,7 +88,8 @@ def test_tour_writes_every_picture_and_a_second_tour_retrains_nothing(small_mode
     (["train", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
 ])
 def test_bad_arguments_exit_2_with_one_line(small_models, args, message):
-    result = run_cli(*args, *(SMALL if args[0] != "frobnicate" else []))
+    common = [] if args[0] == "frobnicate" or "--limit" in args else SMALL
+    result = run_cli(*args, *common)
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], result.stderr
