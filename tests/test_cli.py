@@ -85,10 +85,12 @@ def test_tour_writes_every_picture_and_a_second_tour_retrains_nothing(small_mode
     (["train", "--seed", "-4"], "seed"),
     (["tour", "--limit", "50"], "too small"),
     (["frobnicate"], "invalid choice"),
+    (["tabular", "--datasets", "nope"], "unknown dataset 'nope'"),
+    (["tabular", "--repeats", "1"], "out of range"),
     (["train", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
 ])
 def test_bad_arguments_exit_2_with_one_line(small_models, args, message):
-    common = [] if args[0] == "frobnicate" or "--limit" in args else SMALL
+    common = [] if args[0] in ("frobnicate", "tabular") or "--limit" in args else SMALL
     result = run_cli(*args, *common)
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]

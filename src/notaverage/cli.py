@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback)")
     serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
     _common(serve)
+
+    from notaverage.tabular.cli import add_arguments as add_tabular_arguments  # light: no heavy imports
+
+    tabular = commands.add_parser("tabular", help="do boosted trees beat linear regression on human-systems data?")
+    add_tabular_arguments(tabular)
     return parser
 
 
@@ -116,6 +121,10 @@ def _run(args: argparse.Namespace) -> int:
     from notaverage import lab, zoo  # heavy imports (torch) only once the arguments are valid
 
     progress = not args.quiet
+    if args.command == "tabular":
+        from notaverage.tabular.cli import run as run_tabular
+
+        return run_tabular(args)
     if args.command == "tour":
         result = lab.run_tour(args.out, args.data_dir, args.limit, args.seed, args.preset, progress)
         for trained in result["trained"].values():
