@@ -44,7 +44,7 @@ def main() -> None:
         cache, out = root / "cache", root / "out"
         if cache.exists():
             raise SystemExit(f"{cache} exists; the cold run needs an empty cache")
-        cold, peak_cold = run_tour(cache, out, extra)
+        cold, _ = run_tour(cache, out, extra)
         warm, peak_all = run_tour(cache, out, extra)
         print(f"tour, cold (trains every model): {cold:7.1f} s   target <= 240 s")
         print(f"tour, warm (models cached):      {warm:7.1f} s   target <= 20 s")

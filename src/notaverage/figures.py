@@ -8,10 +8,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from notaverage.fileio import atomic_write_bytes  # noqa: E402
+from notaverage.fileio import atomic_write_bytes
 
 ROW_TITLES = {
     "vae": "VAE latent path",

@@ -96,7 +96,7 @@ def write_samples(models: dict, data: MnistData, digits: list[int], n: int, out:
     title = (f"new digits (left) beside their nearest training digit (right), pixel L2 distance d; "
              f"seed {seed}")
     fig = figures.neighbour_figure(samples, train[indices[:, 0]], distances[:, 0], title,
-                                   row_labels=labels if n == 8 else None, per_row=8 if n >= 8 else n)
+                                   row_labels=labels if n == 8 else None, per_row=min(8, n))
     figures.save_figure(fig, out)
     return out, {"min_distance": float(distances.min()), "median_distance": float(np.median(distances))}
 

@@ -15,8 +15,10 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.numpy import load_file as load_numpy, save_file as save_numpy
-from safetensors.torch import load_file as load_torch, save_file as save_torch
+from safetensors.numpy import load_file as load_numpy
+from safetensors.numpy import save_file as save_numpy
+from safetensors.torch import load_file as load_torch
+from safetensors.torch import save_file as save_torch
 
 from notaverage.errors import UserError
 from notaverage.fileio import atomic_path, atomic_write_text

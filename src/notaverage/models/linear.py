@@ -28,7 +28,7 @@ class PCAAutoencoder:
     def __init__(self, config: LinearConfig | None = None):
         self.config = config or LinearConfig()
 
-    def fit(self, images: np.ndarray, seed: int = 0) -> "PCAAutoencoder":
+    def fit(self, images: np.ndarray, seed: int = 0) -> PCAAutoencoder:
         flat = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
         pca = PCA(n_components=self.config.latent_dim, svd_solver="randomized", random_state=seed)
         pca.fit(flat)

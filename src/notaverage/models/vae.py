@@ -48,7 +48,7 @@ class ConvVAE(nn.Module):
         super().__init__()
         self.config = config or VAEConfig()
         c, h, z = self.config.channels, self.config.hidden, self.config.latent_dim
-        act = lambda: _activation(self.config.activation)  # noqa: E731 - one fresh module per use
+        act = lambda: _activation(self.config.activation)
         self.encoder = nn.Sequential(
             nn.Conv2d(1, c, 4, stride=2, padding=1), act(),  # 28 -> 14
             nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), act(),  # 14 -> 7
