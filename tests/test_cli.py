@@ -71,6 +71,11 @@ def test_tour_writes_every_picture_and_a_second_tour_retrains_nothing(small_mode
     assert (out / "report" / "report.html").is_file() and (out / "report" / "report.json").is_file()
     text = capsys.readouterr().out
     assert "trained in" not in text and text.count("reused") == 5  # all found in the fixture's cache
+    first_report = (out / "report" / "report.json").read_bytes()
+
+    assert main(["tour", "--out", str(out), *SMALL]) == 0  # same models, data, settings: nothing recomputed
+    assert "report: reusing" in capsys.readouterr().out
+    assert (out / "report" / "report.json").read_bytes() == first_report
 
 
 @pytest.mark.parametrize("args, message", [

@@ -137,7 +137,7 @@ def run_tour(out: Path, data_dir=None, limit: int | None = None, seed: int = 0, 
     from notaverage.evidence.commands import run_report  # the tour ends with the measured evidence
 
     log("report: measuring every claim")
-    report = run_report(out / "report", data, preset, seed, progress, log=log)
+    report = run_report(out / "report", data, preset, seed, progress, log=log, reuse=True)
     files["report"], files["report_json"] = report["html"], report["json"]
     trained.update(report["trained"])
     return {"data": data, "trained": trained, "files": files, "samples": sample_stats,

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from notaverage import figures
+from notaverage import __version__, figures
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.evidence import plots
 from notaverage.evidence.blends import Ruler
 from notaverage.evidence.build import EvidenceConfig, gather
 from notaverage.latent import HybridResult, hybrid_search, latent_traversals
 from notaverage.metrics import reference_nn_median
+from notaverage.store import cache_key
 from notaverage.zoo import ABLATION, get_models
 
 REPORT_MODELS = ("vae", "linear", "classifier", "judge", ABLATION)
@@ -62,16 +65,40 @@ def write_traversals(vae, data: MnistData, out: Path, n_directions: int = 8, ste
     return out, trav
 
 
+def _previous_report(json_path: Path, inputs_key: str) -> dict | None:
+    """The numbers of a report already in `json_path` if it was computed from exactly these inputs."""
+    try:
+        numbers = json.loads(json_path.read_text())
+    except (OSError, ValueError):
+        return None
+    return numbers if numbers.get("meta", {}).get("inputs_key") == inputs_key else None
+
+
 def run_report(out: Path, data: MnistData, preset: str = "fast", seed: int = 0, progress: bool = True,
-               config: EvidenceConfig | None = None, models: dict | None = None, log=print) -> dict:
-    """Train or reuse the report's models, compute the evidence, write report.html + report.json."""
+               config: EvidenceConfig | None = None, models: dict | None = None, log=print,
+               reuse: bool = False) -> dict:
+    """Train or reuse the report's models, compute the evidence, write report.html + report.json.
+
+    With `reuse`, a report already in `out` computed from the same trained models, data, settings
+    and notaverage version is kept as it is (the computation is deterministic, so it would come out
+    the same); `tour` uses this so that a second tour is quick.
+    """
     from notaverage.report import write_report
 
     started = time.monotonic()
     trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
-    models = {**{name: t.model for name, t in trained.items()}, **(models or {})}
     config = config or EvidenceConfig(seed=seed)
+    inputs_key = cache_key({"models": sorted(t.folder.name for t in trained.values()),
+                            "config": asdict(config), "data": data.fingerprint, "version": __version__})
+    json_path = Path(out) / "report.json"
+    previous = _previous_report(json_path, inputs_key) if reuse and models is None else None
+    if previous is not None:
+        log(f"report: reusing {json_path} (same models, data and settings)")
+        return {"html": json_path.with_name("report.html"), "json": json_path, "numbers": previous,
+                "trained": trained, "seconds": time.monotonic() - started}
+    models = {**{name: t.model for name, t in trained.items()}, **(models or {})}
     numbers, figs = gather(models, data, config, log=log)
+    numbers["meta"]["inputs_key"] = inputs_key
     numbers["meta"]["preset"] = preset
     numbers["meta"]["seed"] = seed
     numbers["meta"]["models"] = {name: {"folder": str(t.folder), "reused": t.reused} for name, t in trained.items()}
