@@ -129,7 +129,7 @@ def test_ctrl_c_saves_a_resume_point_and_resume_finishes_with_a_model_that_loads
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 130
     message = b"".join(errors).decode()
-    assert "run the same command with --resume" in message and "Traceback" not in message
+    assert "run the same command again to continue" in message and "Traceback" not in message
     partial = list((tmp_path / "cache" / "models").glob("vae-tiny-*.partial"))
     assert len(partial) == 1 and (partial[0] / "state.safetensors").is_file()
 

@@ -204,7 +204,7 @@ def test_hybrid_is_more_balanced_than_either_end(client, small_models, small_mni
     ia = first_of(small_mnist.test_labels, 9, judge, test_images)
     ib = first_of(small_mnist.test_labels, 2, judge, test_images)
     out = client.post("/api/hybrid", json={"a": f"test:{ia}", "b": f"test:{ib}", "n_results": 2}).json()
-    assert out["method"] in ("hybrid search", "midpoint search") and 1 <= len(out["results"]) <= 2
+    assert out["method"] == "hybrid search" and 1 <= len(out["results"]) <= 2
     ends = judge.predict_proba(test_images[[ia, ib]])
     worst_end = min(abs(ends[0, 9] - ends[0, 2]), abs(ends[1, 9] - ends[1, 2]))
     for r in out["results"]:

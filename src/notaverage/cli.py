@@ -43,6 +43,13 @@ def _seed(text: str) -> int:
     return value
 
 
+def _steps(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 2 (a path has a start and an end)")
+    return value
+
+
 def _digit(text: str) -> int:
     if text.strip() not in tuple("0123456789"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a digit 0-9")
@@ -77,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     blend = commands.add_parser("blend", help="blend digit A into digit B three ways, as one PNG")
     blend.add_argument("a", metavar="A", help="a digit class (0-9), a test index (test:123) or an image file")
     blend.add_argument("b", metavar="B", help="the same kinds as A")
-    blend.add_argument("--steps", type=_positive_int, default=9, help="images per path (default 9, at least 2)")
+    blend.add_argument("--steps", type=_steps, default=9, help="images per path (default 9, at least 2)")
     blend.add_argument("--slerp", action="store_true", help="walk the VAE latent space on a great circle")
     _common(blend, "blend.png")
 
@@ -98,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     traverse = commands.add_parser("traverse", help="decode codes along the principal directions of the latent codes")
     traverse.add_argument("--directions", type=_positive_int, default=8, help="how many directions (default 8)")
-    traverse.add_argument("--steps", type=_positive_int, default=9, help="images per direction (default 9)")
+    traverse.add_argument("--steps", type=_steps, default=9, help="images per direction (default 9, at least 2)")
     _common(traverse, "traverse.png")
 
     report = commands.add_parser("report", help="measure every claim and write report.html + report.json")
@@ -118,13 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from notaverage import lab, zoo  # heavy imports (torch) only once the arguments are valid
-
-    progress = not args.quiet
-    if args.command == "tabular":
+    if args.command == "tabular":  # stands apart: no torch, no MNIST
         from notaverage.tabular.cli import run as run_tabular
 
         return run_tabular(args)
+    from notaverage import lab, zoo  # heavy imports (torch) only once the arguments are valid
+
+    progress = not args.quiet
     if args.command == "tour":
         result = lab.run_tour(args.out, args.data_dir, args.limit, args.seed, args.preset, progress)
         for trained in result["trained"].values():
@@ -157,8 +164,6 @@ def _run(args: argparse.Namespace) -> int:
               zoo.get_models(data, ("vae", "linear", "classifier"), args.preset, args.seed,
                              progress=progress).items()}
     if args.command == "blend":
-        if args.steps < 2:
-            raise UserError("--steps must be at least 2 (a path has a start and an end)")
         a = lab.resolve_digit(args.a, data, models["classifier"], args.seed, "A")
         b = lab.resolve_digit(args.b, data, models["classifier"], args.seed, "B")
         print(lab.write_blend(models, a, b, args.out, args.steps, "slerp" if args.slerp else "lerp"))
@@ -219,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"notaverage: error: {err}", file=sys.stderr)
         return 130 if isinstance(err, TrainingInterrupted) else 2
+    except OSError as err:  # an output path that is a folder, a full disk, an unreadable file ...
+        where = f" {err.filename}" if err.filename else ""
+        print(f"notaverage: error: cannot use{where}: {err.strerror or err}; check the path and its "
+              f"permissions", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("notaverage: interrupted", file=sys.stderr)
         return 130

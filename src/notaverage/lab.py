@@ -32,7 +32,8 @@ class Digit:
 
 
 def load_data(data_dir=None, limit: int | None = None, seed: int = 0, progress: bool = True) -> MnistData:
-    """MNIST by the usual lookup order; `limit` keeps that many training digits (and a sixth as test)."""
+    """MNIST by the usual lookup order; `limit` keeps that many training digits and a sixth as many
+    test digits (at least 100)."""
     data = load_mnist(data_dir, progress=progress)
     if limit is not None:
         if limit < 100:
@@ -50,7 +51,8 @@ def resolve_digit(spec: str, data: MnistData, classifier, seed: int = 0, which: 
         candidates = np.flatnonzero(data.test_labels == digit)
         if len(candidates) == 0:
             raise UserError(f"{which}: the test set has no digit {digit}")
-        index = int(np.random.default_rng(seed).choice(candidates))
+        # A and B draw from separate streams, so `blend 3 3` blends two different 3s
+        index = int(np.random.default_rng([seed, 0 if which == "A" else 1]).choice(candidates))
         return Digit(as_float(data.test_images[index]), digit, f"{digit} (test:{index})")
     match = re.fullmatch(r"test:(\d+)", spec)
     if match:

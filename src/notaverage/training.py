@@ -7,7 +7,10 @@ checkpoint. A resumed run therefore continues exactly where the interrupted one 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +40,23 @@ class TrainConfig:
 
 class TrainingInterrupted(UserError):
     """Raised after Ctrl-C / SIGTERM once the resume point is saved."""
+
+
+@contextlib.contextmanager
+def deferred_interrupts():
+    """While training, Ctrl-C and SIGTERM only raise a flag that the loop checks between steps, so
+    a resume point never falls in the middle of a step (which would break exact resumption)."""
+    requested: list[int] = []
+    if threading.current_thread() is not threading.main_thread():  # signals go to the main thread
+        yield requested
+        return
+    previous = {sig: signal.signal(sig, lambda signum, frame: requested.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield requested
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def cosine_lr(base_lr: float, step: int, total_steps: int) -> float:
@@ -98,40 +118,43 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
     last_save = started = time.monotonic()
     rng_at_step_start = torch.get_rng_state()  # saved, so a resumed step redraws the same noise
     try:
-        while step < total_steps:
-            epoch, offset = divmod(step, steps_per_epoch)
-            order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
-            for batch_index in range(offset, steps_per_epoch):
-                rng_at_step_start = torch.get_rng_state()
-                idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
-                x = x_all[idx]
-                if config.shift:
-                    x = random_shift(x, config.shift)
-                if config.binarize:
-                    x = torch.bernoulli(x)
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(config.lr, step, total_steps)
-                loss = model.loss(x) if y_all is None else model.loss(x, y_all[idx])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                step += 1
-                epoch_sum, epoch_count = epoch_sum + loss.item(), epoch_count + 1
-                bar.update(1)
-                bar.set_postfix_str(f"epoch {epoch + 1}/{config.epochs} loss {loss.item():.3f}")
-                if time.monotonic() - last_save > config.checkpoint_seconds:
+        with deferred_interrupts() as interrupt_requested:
+            while step < total_steps:
+                epoch, offset = divmod(step, steps_per_epoch)
+                order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
+                for batch_index in range(offset, steps_per_epoch):
+                    if interrupt_requested:  # between steps: the state below is consistent
+                        raise KeyboardInterrupt
                     rng_at_step_start = torch.get_rng_state()
-                    checkpoint()
-                    last_save = time.monotonic()
-            losses.append(round(epoch_sum / epoch_count, 4))
-            epoch_sum, epoch_count = 0.0, 0
+                    idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
+                    x = x_all[idx]
+                    if config.shift:
+                        x = random_shift(x, config.shift)
+                    if config.binarize:
+                        x = torch.bernoulli(x)
+                    for group in optimizer.param_groups:
+                        group["lr"] = cosine_lr(config.lr, step, total_steps)
+                    loss = model.loss(x) if y_all is None else model.loss(x, y_all[idx])
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    step += 1
+                    epoch_sum, epoch_count = epoch_sum + loss.item(), epoch_count + 1
+                    bar.update(1)
+                    bar.set_postfix_str(f"epoch {epoch + 1}/{config.epochs} loss {loss.item():.3f}")
+                    if time.monotonic() - last_save > config.checkpoint_seconds:
+                        rng_at_step_start = torch.get_rng_state()
+                        checkpoint()
+                        last_save = time.monotonic()
+                losses.append(round(epoch_sum / epoch_count, 4))
+                epoch_sum, epoch_count = 0.0, 0
     except KeyboardInterrupt:
         checkpoint()
         bar.close()
         where = f" (resume point saved in {state_dir})" if state_dir is not None else ""
         raise TrainingInterrupted(
             f"training of {desc} interrupted at step {step}/{total_steps}{where}; "
-            f"run the same command with --resume to continue"
+            f"run the same command again to continue (with `train`, add --resume)"
         ) from None
     bar.close()
     model.eval()

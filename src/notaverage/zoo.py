@@ -20,7 +20,7 @@ from notaverage.models.vae import ConvVAE, VAEConfig
 from notaverage.store import CheckpointError, cache_key, load_model, read_config, save_model
 from notaverage.training import TrainConfig, fit
 
-# The judge differs from the classifier in architecture (3x3 kernels, narrower) and in seed.
+# The judge differs from the classifier in architecture (3x3 kernels, dense 64) and in seed.
 JUDGE = ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1)
 
 

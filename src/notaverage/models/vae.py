@@ -1,8 +1,9 @@
 """A small convolutional VAE: the generative model whose latent blends we compare with pixel averages.
 
-Latent size 16: large enough to reach ~86 nats on binarized MNIST with this decoder, small enough
-that samples from the prior land where real codes live, so blends and samples stay digit-like.
-(With z=32 the NLL barely improves while more of the prior falls in "holes" between classes.)
+Latent size 16: a compact code whose likelihood is limited by this small decoder and the training
+time rather than by z (measured figures: docs/RESULTS.md), and small enough that samples from the
+prior and from each class's code Gaussian land where real codes live, so blends and samples stay
+digit-like; larger codes leave more of the prior in "holes" between classes.
 """
 
 from __future__ import annotations

@@ -198,8 +198,8 @@ def create_app(models: dict, data: MnistData, seed: int = 0) -> FastAPI:
 
     @app.post("/api/hybrid", response_model=s.HybridOut)
     async def hybrid(body: s.HybridIn):
-        return await run(lambda: service.hybrid(service.digit(body.a), service.digit(body.b), body.mode,
-                                                body.n_results, body.seed))
+        return await run(lambda: service.hybrid(service.digit(body.a), service.digit(body.b), body.n_results,
+                                                body.seed))
 
     @app.get("/api/map", response_model=s.MapOut)
     async def latent_map(n: int = Query(2000, ge=1, le=20_000, description="how many test digits to show")):

@@ -81,7 +81,11 @@ class CurvesIn(Pair):
     steps: Annotated[int, Field(ge=2, le=MAX_STEPS, strict=True)] = 41
 
 
-class HybridIn(Pair):
+class HybridIn(Strict):
+    """The search starts from the straight (lerp) path between the two codes, so it takes no mode."""
+
+    a: DigitId
+    b: DigitId
     n_results: Annotated[int, Field(ge=1, le=8, strict=True)] = 4
     seed: Seed = 0
 

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import inspect
 import io
 import threading
 from collections import OrderedDict
@@ -25,7 +24,6 @@ from notaverage.metrics.neighbors import nearest_training_digits
 
 MAX_DIGITS = 1_000  # drawings and uploads kept for blending (least recently used dropped)
 N_NEIGHBOURS = 5
-MIDPOINT_STEPS = 101
 MAX_REFERENCE_CODES = 5_000
 
 
@@ -89,10 +87,6 @@ class ExplorerService:
         self.reference_codes = self.test_codes[np.sort(keep)]
 
     # --- digits ----------------------------------------------------------------------------
-    @property
-    def hybrid_method(self) -> str:
-        return "hybrid search" if hasattr(latent, "hybrid_search") else "midpoint search"
-
     def test_digit(self, index: int) -> DigitRecord:
         if not 0 <= index < len(self.test_labels):
             raise UnknownDigit(f"test:{index} is out of range; use test:0 to test:{len(self.test_labels) - 1}")
@@ -163,9 +157,6 @@ class ExplorerService:
         probs = self.judge.predict_proba(np.concatenate([vae, pixel, linear])).reshape(3, len(jobs), 10)
         return [({"vae": vae[i], "pixel": pixel[i], "linear": linear[i]}, probs[:, i]) for i in range(len(jobs))]
 
-    def frame_images(self, a: DigitRecord, b: DigitRecord, t: float, mode: str) -> dict[str, np.ndarray]:
-        return self.frames_batch([(a, b, t, mode)])[0][0]
-
     def blend_batch(self, jobs: list[tuple]) -> list[dict]:
         """Slider frames for (a, b, t, mode) jobs, each with the judge's p(A), p(B) per image."""
         out = []
@@ -188,33 +179,14 @@ class ExplorerService:
         return {"ts": latent.blend_weights(steps).round(4).tolist(), "class_a": a.label, "class_b": b.label,
                 "curves": curves}
 
-    def hybrid(self, a: DigitRecord, b: DigitRecord, mode: str, n_results: int, seed: int) -> dict:
+    def hybrid(self, a: DigitRecord, b: DigitRecord, n_results: int, seed: int) -> dict:
         if a.label == b.label:
             raise UserError(f"A and B are both {a.label}s; a hybrid needs digits of two different classes")
-        if hasattr(latent, "hybrid_search"):
-            kwargs = {"reference_codes": self.reference_codes} if _accepts(latent.hybrid_search,
-                                                                          "reference_codes") else {}
-            with self._search_lock:  # the search toggles requires_grad on the shared models
-                found = latent.hybrid_search(self.vae, self.judge, a.image, b.image, a.label, b.label,
-                                             n_results=n_results, seed=seed, **kwargs)
-            results = [{"png": png_data_url(np.asarray(r.image).reshape(28, 28)), "p_a": float(r.p_a),
-                        "p_b": float(r.p_b), "t": _maybe_float(getattr(r, "start_t", getattr(r, "t", None)))}
-                       for r in found]
-            method = "hybrid search"
-        else:
-            results, method = self._midpoint_search(a, b, mode), "midpoint search"
-        return {"method": method, "class_a": a.label, "class_b": b.label, "results": results}
-
-    def _midpoint_search(self, a: DigitRecord, b: DigitRecord, mode: str) -> list[dict]:
-        """Fallback: the point of the VAE path where the judge finds A and B equally likely."""
-        ts = latent.blend_weights(MIDPOINT_STEPS)
-        walk = latent.slerp if mode == "slerp" else latent.lerp
-        images = self.vae.decode(walk(a.z_vae, b.z_vae, ts))
-        probs = self.judge.predict_proba(images)
-        p_a, p_b = probs[:, a.label], probs[:, b.label]
-        best = int(np.argmin(np.abs(p_a - p_b) - 0.5 * (p_a + p_b)))  # balanced, and both plausible
-        return [{"png": png_data_url(images[best]), "p_a": float(p_a[best]), "p_b": float(p_b[best]),
-                 "t": float(ts[best])}]
+        with self._search_lock:  # the search toggles requires_grad on the shared models
+            found = latent.hybrid_search(self.vae, self.judge, a.image, b.image, a.label, b.label,
+                                         n_results=n_results, seed=seed, reference_codes=self.reference_codes)
+        results = [{"png": png_data_url(r.image), "p_a": r.p_a, "p_b": r.p_b, "t": r.start_t} for r in found]
+        return {"method": "hybrid search", "class_a": a.label, "class_b": b.label, "results": results}
 
     def latent_map(self, n: int) -> dict:
         count = len(self.map_points)
@@ -245,7 +217,7 @@ class ExplorerService:
 
     def info(self) -> dict:
         return {"data": self.note, "test_digits": len(self.test_labels), "train_digits": len(self.train_labels),
-                "latent_dim": int(self.test_codes.shape[1]), "hybrid": self.hybrid_method}
+                "latent_dim": int(self.test_codes.shape[1]), "hybrid": "hybrid search"}
 
 
 class AsyncBatcher:
@@ -282,14 +254,3 @@ class AsyncBatcher:
                     future.set_result(results[i])
                 else:
                     future.set_exception(error)
-
-
-def _maybe_float(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def _accepts(fn, name: str) -> bool:
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False

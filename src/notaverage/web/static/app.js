@@ -233,7 +233,7 @@ $("#hybrid").addEventListener("click", async () => {
   if (!state.a || !state.b) return;
   $("#hybrid").disabled = true; $("#hybrid-note").textContent = "Searching…";
   try {
-    const out = await api("/api/hybrid", { a: state.a.id, b: state.b.id, mode: state.mode });
+    const out = await api("/api/hybrid", { a: state.a.id, b: state.b.id });
     $("#hybrid-note").textContent = `${out.method}: the judge's p(${out.class_a}) and p(${out.class_b}) under each`;
     $("#hybrids").replaceChildren(...out.results.map((r) => {
       const fig = document.createElement("figure");
