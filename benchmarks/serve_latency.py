@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from notaverage.fileio import atomic_write_text
+
 HOST = "127.0.0.1"  # the only address this script ever talks to
 
 
@@ -233,7 +235,7 @@ def main() -> int:
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load_end:.1f} at the end (2 cores: above 2 means other work shared the CPU)")
     if args.json:
-        args.json.write_text(json.dumps({"load_start": load, "load_end": load_end, "rows": rows}, indent=1))
+        atomic_write_text(args.json, json.dumps({"load_start": load, "load_end": load_end, "rows": rows}, indent=1))
     return 0
 
 

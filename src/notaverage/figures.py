@@ -32,7 +32,8 @@ def save_figure(fig, path: str | Path) -> Path:
     return atomic_write_bytes(path, figure_png(fig))
 
 
-def _show(ax, image: np.ndarray) -> None:
+def show_digit(ax, image: np.ndarray) -> None:
+    """A digit on an axis: grey, clipped to [0, 1], no ticks or frame."""
     ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_xticks([]), ax.set_yticks([])
     for spine in ax.spines.values():
@@ -49,7 +50,7 @@ def blend_figure(paths: dict[str, np.ndarray], probs: dict[str, np.ndarray], cla
     for row, (name, images) in enumerate(paths.items()):
         for col in range(steps):
             ax = axes[row, col]
-            _show(ax, images[col])
+            show_digit(ax, images[col])
             p = probs[name][col]
             ax.set_xlabel(f"p{class_a}={p[class_a]:.2f}\np{class_b}={p[class_b]:.2f}", fontsize=7)
             if row == 0:
@@ -72,8 +73,8 @@ def neighbour_figure(samples: np.ndarray, neighbours: np.ndarray, distances: np.
         r, c = divmod(i, per_row)
         left, right = axes[r, 2 * c], axes[r, 2 * c + 1]
         left.axis("on"), right.axis("on")
-        _show(left, samples[i])
-        _show(right, neighbours[i])
+        show_digit(left, samples[i])
+        show_digit(right, neighbours[i])
         left.set_xlabel("new", fontsize=6)
         right.set_xlabel(f"nearest\nd={distances[i]:.2f}", fontsize=6)
         for spine in right.spines.values():

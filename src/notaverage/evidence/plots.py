@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from notaverage.figures import plt
-
-
-def _show(ax, image: np.ndarray) -> None:
-    ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks([]), ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+from notaverage.figures import plt, show_digit
 
 
 def confusion_figure(confusion: np.ndarray, title: str):
@@ -38,7 +31,7 @@ def _hybrid_panel(images, names, results, class_a, class_b, judge, ruler, title)
     ratios = ruler.ratio(np.stack(images)) if ruler is not None else None
     fig, axes = plt.subplots(1, len(images), figsize=(1.45 * len(images) + 0.5, 2.5), squeeze=False)
     for k, (ax, image, name) in enumerate(zip(axes[0], images, names)):
-        _show(ax, image)
+        show_digit(ax, image)
         ax.set_title(name, fontsize=7)
         label = f"p{class_a}={probs[k, class_a]:.2f}\np{class_b}={probs[k, class_b]:.2f}"
         if ratios is not None:
@@ -67,7 +60,7 @@ def traversal_figure(traversal, title: str):
     fig, axes = plt.subplots(n, steps, figsize=(1.0 * steps + 2.2, 1.05 * n + 0.6), squeeze=False)
     for r in range(n):
         for c in range(steps):
-            _show(axes[r, c], traversal.images[r, c])
+            show_digit(axes[r, c], traversal.images[r, c])
             if r == 0:
                 axes[r, c].set_title(f"{traversal.offsets[c]:+.1f}\u03c3", fontsize=8)
         axes[r, 0].set_ylabel(f"dir {r + 1}\n{traversal.variance_ratio[r]:.1%} var", fontsize=8,
