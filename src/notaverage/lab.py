@@ -141,6 +141,7 @@ def run_tour(out: Path, data_dir=None, limit: int | None = None, seed: int = 0, 
     log("report: measuring every claim")
     report = run_report(out / "report", data, preset, seed, progress, log=log, reuse=True)
     files["report"], files["report_json"] = report["html"], report["json"]
-    trained.update(report["trained"])
+    for name, model in report["trained"].items():  # the report's extra models; keep how the first were had
+        trained.setdefault(name, model)
     return {"data": data, "trained": trained, "files": files, "samples": sample_stats,
             "seconds": time.monotonic() - started}
