@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -72,6 +73,10 @@ def test_tour_writes_every_picture_and_a_second_tour_retrains_nothing(small_mode
     text = capsys.readouterr().out
     assert "trained in" not in text and text.count("reused") == 5  # all found in the fixture's cache
     first_report = (out / "report" / "report.json").read_bytes()
+    verdicts = json.loads(first_report)["verdicts"].values()
+    tail = text.split("what the report found, claim by claim:\n")[1].splitlines()
+    assert tail == [f"  {v['claim']}: {v['text']}" for v in verdicts]  # the report's lines, one per claim
+    assert len(tail) >= 8
 
     assert main(["tour", "--out", str(out), *SMALL]) == 0  # same models, data, settings: nothing recomputed
     assert "report: reusing" in capsys.readouterr().out

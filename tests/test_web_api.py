@@ -222,13 +222,16 @@ def test_map_points_are_the_projection(client, app, small_mnist):
     assert np.array_equal(out["labels"], small_mnist.test_labels[idx])
     assert np.allclose(out["points"], service.map_points[idx], atol=1e-3)
     assert len(client.get("/api/map", params={"n": 20_000}).json()["points"]) == len(small_mnist.test_labels)
+    assert out["plane"] == "linear discriminant plane"
+    assert out["knn5_accuracy"] == pytest.approx(service.map.separation)
+    assert out["knn5_accuracy"]["lda"] > out["knn5_accuracy"]["pca"]  # the point of the discriminant plane
 
 
 def test_decode_a_map_point(client, app, small_models):
     service = app.state.service
     x, y = (float(v) for v in service.map_points[0])
     out = client.post("/api/decode", json={"x": x, "y": y}).json()
-    code = service.pca.inverse_transform(np.array([[x, y]])).astype(np.float32)
+    code = service.map.plane.inverse_transform(np.array([[x, y]]))
     expected = small_models["vae"].decode(code)[0]
     assert np.abs(pixels(out["png"]) - expected).max() <= Q + 1e-4
     assert out["label"] == int(np.argmax(out["probs"]))

@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pairs", type=_positive_int, default=1000, help="random test pairs measured (default 1000)")
     _common(report, "report")
 
+    _add_recognize(commands)
+
     serve = commands.add_parser("serve", help="explore the models in a browser: draw, blend, map, sample")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback)")
     serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
@@ -124,6 +126,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_tour(result: dict, out: Path) -> None:
+    from notaverage import zoo
+
+    for trained in result["trained"].values():
+        print(zoo.describe(trained))
+    samples = result["samples"]
+    print(f"samples: nearest training digit at median pixel distance {samples['median_distance']:.2f} "
+          f"(closest {samples['min_distance']:.2f}; 0 would be a copy)")
+    if "report" in result["files"]:
+        print(f"report: {result['files']['report']}")
+    separation, agreement = result["map"]["knn5_accuracy"], result["map"]["decode_agreement"]
+    print(f"latent map: {result['map']['plane']}; 5-NN class accuracy in 2-D {separation['lda']:.1%} "
+          f"(principal plane {separation['pca']:.1%}); a test digit's map point decodes to its class "
+          f"{agreement['lda']:.1%} (principal plane {agreement['pca']:.1%})")
+    print(f"tour finished in {result['seconds']:.0f} s; pictures in {out}/:")
+    for path in result["files"].values():
+        print(f"  {path}")
+    print("what the report found, claim by claim:")
+    for verdict in result["verdicts"]:
+        print(f"  {verdict['claim']}: {verdict['text']}")
+
+
+def _add_recognize(commands) -> None:
+    recognize = commands.add_parser("recognize",
+                                    help="say which digit each image shows, with its top probabilities")
+    recognize.add_argument("files", metavar="FILE", nargs="+",
+                           help="PNG/JPEG images of one digit each; '-' reads a PNG from standard input")
+    recognize.add_argument("--json", action="store_true",
+                           help='print a JSON list of {"file", "digit", "probs"} (10 probabilities)')
+    _common(recognize)
+
+
+def _run_recognize(args: argparse.Namespace, data, progress: bool) -> int:
+    """Each file through blend's preprocessing and the classifier; a bad file is one line on stderr
+    (and exit 2) while the others are still recognised."""
+    import json
+
+    from notaverage import zoo
+    from notaverage.data.preprocess import preprocess_image
+
+    trained = zoo.get_models(data, ("classifier",), args.preset, args.seed, progress=progress)
+    classifier = trained["classifier"].model
+    results, failed = [], False
+    for name in args.files:
+        try:
+            image = preprocess_image(sys.stdin.buffer.read() if name == "-" else Path(name))
+        except UserError as err:  # a file's message names its path already; stdin's does not
+            where = "standard input: " if name == "-" else "" if name in str(err) else f"{name}: "
+            print(f"notaverage: error: {where}{err}", file=sys.stderr)
+            failed = True
+            continue
+        probs = classifier.predict_proba(image[None])[0]
+        digit = int(probs.argmax())
+        results.append({"file": name, "digit": digit, "probs": [round(float(p), 6) for p in probs]})
+        if not args.json:
+            top = ", ".join(f"{d}: {probs[d]:.1%}" for d in probs.argsort()[::-1][:3])
+            print(f"{name}: {digit}   ({top})", flush=True)
+    if args.json:
+        print(json.dumps(results))
+    return 2 if failed else 0
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "tabular":  # stands apart: no torch, no MNIST
         from notaverage.tabular.cli import run as run_tabular
@@ -134,15 +198,7 @@ def _run(args: argparse.Namespace) -> int:
     progress = not args.quiet
     if args.command == "tour":
         result = lab.run_tour(args.out, args.data_dir, args.limit, args.seed, args.preset, progress)
-        for trained in result["trained"].values():
-            print(zoo.describe(trained))
-        print(f"samples: nearest training digit at median pixel distance {result['samples']['median_distance']:.2f} "
-              f"(closest {result['samples']['min_distance']:.2f}; 0 would be a copy)")
-        if "report" in result["files"]:
-            print(f"report: {result['files']['report']}")
-        print(f"tour finished in {result['seconds']:.0f} s; pictures in {args.out}/:")
-        for path in result["files"].values():
-            print(f"  {path}")
+        _print_tour(result, args.out)
         return 0
 
     data = lab.load_data(args.data_dir, args.limit, args.seed, progress)
@@ -150,6 +206,8 @@ def _run(args: argparse.Namespace) -> int:
         from notaverage.web.app import serve
 
         return serve(data, args.host, args.port, args.preset, args.seed, progress)
+    if args.command == "recognize":
+        return _run_recognize(args, data, progress)
     if args.command in ("hybrid", "traverse", "report"):
         return _run_evidence(args, data, progress)
     if args.command == "train":

@@ -172,7 +172,10 @@ class MapOut(BaseModel):
     labels: list[int]
     indices: list[int]
     bounds: list[float]
-    explained: float
+    plane: str  # "linear discriminant plane"
+    explained: float  # share of the between-class variance the plane shows
+    knn5_accuracy: dict[str, float]  # 5-NN test accuracy in 2-D: {"lda": this plane, "pca": principal plane}
+    decode_agreement: dict[str, float]  # share of test digits whose map point decodes to their class
 
 
 class DecodeOut(BaseModel):

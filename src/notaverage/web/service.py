@@ -19,7 +19,7 @@ from notaverage import latent
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.data.preprocess import preprocess_image
 from notaverage.errors import ImageError, UserError
-from notaverage.lab import latent_projection
+from notaverage.latent_map import latent_map
 from notaverage.metrics.neighbors import nearest_training_digits
 
 MAX_DIGITS = 1_000  # drawings and uploads kept for blending (least recently used dropped)
@@ -76,7 +76,9 @@ class ExplorerService:
         self.test_labels = np.asarray(data.test_labels)
         self.test_codes = self.vae.encode(self.test)
         self.test_linear_codes = self.linear.encode(self.test)
-        self.map_points, self.pca = latent_projection(self.vae, self.test, seed)
+        # the discriminant plane, on which every point decodes
+        self.map = latent_map(self.vae, data, seed, test_codes=self.test_codes, classifier=self.classifier)
+        self.map_points = self.map.points
         self.gaussians = latent.class_code_gaussians(self.vae, self.train, self.train_labels)
         self._digits: OrderedDict[str, DigitRecord] = OrderedDict()
         self._lock = threading.Lock()
@@ -195,10 +197,11 @@ class ExplorerService:
         lo, hi = self.map_points.min(axis=0), self.map_points.max(axis=0)
         return {"points": points.round(3).tolist(), "labels": self.test_labels[keep].tolist(),
                 "indices": keep.tolist(), "bounds": [float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])],
-                "explained": float(self.pca.explained_variance_ratio_.sum())}
+                "plane": self.map.plane.name, "explained": self.map.plane.explained_,
+                "knn5_accuracy": self.map.separation, "decode_agreement": self.map.agreement}
 
     def decode_point(self, x: float, y: float) -> dict:
-        code = self.pca.inverse_transform(np.array([[x, y]], dtype=np.float64)).astype(np.float32)
+        code = self.map.plane.inverse_transform(np.array([[x, y]]))
         image = self.vae.decode(code)[0]
         probs = self.classifier.predict_proba(image[None])[0]
         return {"png": png_data_url(image), "probs": [float(p) for p in probs], "label": int(probs.argmax())}

@@ -285,6 +285,10 @@ async function loadMap() {
     dot.style.background = c; span.append(dot, String(d));
     return span;
   }));
+  const sep = state.map.knn5_accuracy, agree = state.map.decode_agreement;
+  $("#map-sep").textContent = `On this plane, 5 nearest neighbours tell ${pct(sep.lda)} of test digits' ` +
+    `classes (principal plane, the old map: ${pct(sep.pca)}); a test digit's point decodes to its own ` +
+    `class for ${pct(agree.lda)} (old map: ${pct(agree.pca)}).`;
   drawMap();
 }
 
