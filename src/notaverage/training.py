@@ -12,7 +12,6 @@ import math
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,21 +20,8 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from notaverage.errors import UserError
+from notaverage.presets import TrainConfig
 from notaverage.store import load_training_state, save_training_state
-
-
-@dataclass
-class TrainConfig:
-    epochs: int
-    batch_size: int = 128
-    lr: float = 1e-3
-    seed: int = 0
-    binarize: bool = False  # dynamic binarisation (the VAE's Bernoulli likelihood)
-    shift: int = 0  # random translation of up to this many pixels (classifier augmentation)
-    checkpoint_seconds: float = 20.0  # how often a --resume point is written
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class TrainingInterrupted(UserError):
