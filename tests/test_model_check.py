@@ -35,7 +35,10 @@ def test_class_preserving_reconstruction_is_the_matching_fraction():
 def test_check_flags_a_collapsed_code_and_passes_a_faithful_one(small_mnist):
     images, labels = as_float(small_mnist.test_images[:200]), small_mnist.test_labels[:200]
     lookup = {images[i].tobytes(): labels[i] for i in range(len(images))}
-    predict = lambda batch: np.array([lookup.get(im.tobytes(), -1) for im in batch])  # exact-image oracle
+
+    def predict(batch):  # an oracle that knows each exact test image's label, -1 for anything else
+        return np.array([lookup.get(im.tobytes(), -1) for im in batch])
+
     faithful = check_autoencoder(lambda x: x.reshape(len(x), -1), lambda z: z.reshape(-1, 28, 28),
                                  predict, images, labels)
     expected_units = int((images.reshape(200, -1).astype(np.float64).var(axis=0) > 0.01).sum())
@@ -43,8 +46,8 @@ def test_check_flags_a_collapsed_code_and_passes_a_faithful_one(small_mnist):
     assert faithful["class_preserving_reconstruction"] == 1.0 and not faithful["collapsed"]
     assert collapse_message("vae", faithful) is None
     mean_image = images.mean(axis=0)
-    collapsed = check_autoencoder(lambda x: np.zeros((len(x), 16)), lambda z: np.repeat(mean_image[None], len(z), 0),
-                                  predict, images, labels)
+    collapsed = check_autoencoder(lambda x: np.zeros((len(x), 16)),
+                                  lambda z: np.repeat(mean_image[None], len(z), 0), predict, images, labels)
     assert collapsed["active_units"] == 0 and collapsed["class_preserving_reconstruction"] == 0.0
     assert collapsed["collapsed"] and "collapsed" in collapse_message("vae", collapsed)
 
@@ -68,6 +71,6 @@ def test_trained_vae_carries_its_check_and_the_figures_are_right(small_mnist, sm
     codes = vae.encode(test)
     assert check["active_units"] == int((codes.var(axis=0) > 0.01).sum()) >= 2
     recon_labels = judge.predict(np.clip(vae.decode(codes), 0, 1))
-    assert check["class_preserving_reconstruction"] == pytest.approx((recon_labels == small_mnist.test_labels).mean(),
-                                                                     abs=1e-4)
+    expected = (recon_labels == small_mnist.test_labels).mean()
+    assert check["class_preserving_reconstruction"] == pytest.approx(expected, abs=1e-4)
     assert check["class_preserving_reconstruction"] >= 0.5 and not check["collapsed"]

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 @dataclass
 class TrainConfig:
-    epochs: int
+    steps: int  # optimiser steps: the budget, the same whatever the number of training digits
     batch_size: int = 128
     lr: float = 1e-3
     seed: int = 0
@@ -28,22 +28,23 @@ def _preset(vae: TrainConfig, classifier: TrainConfig, judge: TrainConfig) -> di
     return {"vae": vae, "classifier": classifier, "judge": judge}
 
 
+# Budgets in optimiser steps (469 steps of 128 = one pass over full MNIST's 60,000 digits).
 PRESETS: dict[str, dict[str, TrainConfig]] = {
     "fast": _preset(  # the default, for `tour`
-        vae=TrainConfig(epochs=3, batch_size=128, lr=2e-3, binarize=True),
-        classifier=TrainConfig(epochs=3, batch_size=128, lr=3e-3, shift=2),
-        judge=TrainConfig(epochs=1, batch_size=128, lr=3e-3, shift=1, seed=1_000),
+        vae=TrainConfig(steps=1407, batch_size=128, lr=2e-3, binarize=True),
+        classifier=TrainConfig(steps=1407, batch_size=128, lr=3e-3, shift=2),
+        judge=TrainConfig(steps=469, batch_size=128, lr=3e-3, shift=1, seed=1_000),
     ),
-    # For a few thousand digits (--limit, the tests): more passes over less data.
+    # For quick looks and the tests (a few thousand digits with --limit): short budgets.
     "tiny": _preset(
-        vae=TrainConfig(epochs=15, batch_size=64, lr=2e-3, binarize=True),
-        classifier=TrainConfig(epochs=6, batch_size=64, lr=3e-3, shift=2),
-        judge=TrainConfig(epochs=6, batch_size=64, lr=3e-3, shift=1, seed=1_000),
+        vae=TrainConfig(steps=705, batch_size=64, lr=2e-3, binarize=True),
+        classifier=TrainConfig(steps=282, batch_size=64, lr=3e-3, shift=2),
+        judge=TrainConfig(steps=282, batch_size=64, lr=3e-3, shift=1, seed=1_000),
     ),
     "quality": _preset(
-        vae=TrainConfig(epochs=30, batch_size=128, lr=1e-3, binarize=True),
-        classifier=TrainConfig(epochs=10, batch_size=128, lr=2e-3, shift=2),
-        judge=TrainConfig(epochs=6, batch_size=128, lr=2e-3, shift=1, seed=1_000),
+        vae=TrainConfig(steps=14_070, batch_size=128, lr=1e-3, binarize=True),
+        classifier=TrainConfig(steps=4690, batch_size=128, lr=2e-3, shift=2),
+        judge=TrainConfig(steps=2814, batch_size=128, lr=2e-3, shift=1, seed=1_000),
     ),
 }
 PRESET_NAMES = ("fast", "quality", "tiny")
