@@ -123,9 +123,11 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                 epoch, offset = divmod(step, steps_per_epoch)
                 order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
                 for batch_index in range(offset, steps_per_epoch):
+                    # Snapshot first, then check: a resume point stores `step` with the RNG state at
+                    # the start of that same step (checking first saved the previous step's state).
+                    rng_at_step_start = torch.get_rng_state()
                     if interrupt_requested:  # between steps: the state below is consistent
                         raise KeyboardInterrupt
-                    rng_at_step_start = torch.get_rng_state()
                     idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
                     x = x_all[idx]
                     if config.shift:
