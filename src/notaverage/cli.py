@@ -175,7 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     tabular = commands.add_parser("tabular",
                                   help="do boosted trees beat linear regression on human-systems data?")
     add_tabular_arguments(tabular)
+    _add_zoo_commands(commands)
     return parser
+
+
+def _add_zoo_commands(commands) -> None:
+    from notaverage.lines.command import add_arguments as add_lines_arguments  # light: no torch
+
+    lines = commands.add_parser("lines", help="ACAI's lines benchmark: how well do autoencoders interpolate?")
+    add_lines_arguments(lines)
+
+
+# Commands with their own module, data and options (no lab models): dispatched before torch is imported.
+_STANDALONE = {"tabular": "notaverage.tabular.cli", "lines": "notaverage.lines.command"}
 
 
 def _capped(args: argparse.Namespace, option: str, cap_name: str, flag: str) -> None:
@@ -266,8 +278,8 @@ def _sample(args) -> int:
         print(f"note: {args.n} samples are split into {len(files)} pictures of at most "
               f"{CAPS['samples_per_picture']}")
     print(f"{args.n} new {args.digit}s; nearest training digit at median pixel distance "
-          f"{stats['median_distance']:.2f} (closest {stats['min_distance']:.2f}; a real test {args.digit} at median "
-          f"{stats['typical_distance']:.2f})")
+          f"{stats['median_distance']:.2f} (closest {stats['min_distance']:.2f}; a real test {args.digit} at "
+          f"median {stats['typical_distance']:.2f})")
     for path in files:
         print(path)
     return 0
@@ -327,16 +339,16 @@ HANDLERS = {"tour": _tour, "train": _train, "serve": _serve, "blend": _blend, "s
 def _check_out(args: argparse.Namespace) -> None:
     from notaverage.outpath import check_folder_out, check_picture_out
 
-    if getattr(args, "out", None) is not None and args.command != "tabular":
+    if getattr(args, "out", None) is not None:
         check = check_folder_out if args.command in ("tour", "report") else check_picture_out
         args.out = check(args.out)
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.command == "tabular":  # stands apart: no torch, no MNIST
-        from notaverage.tabular.cli import run as run_tabular
+    if args.command in _STANDALONE:
+        import importlib
 
-        return run_tabular(args)
+        return importlib.import_module(_STANDALONE[args.command]).run(args)
     _check_out(args)  # before any slow work; heavy imports (torch) only once the arguments are valid
     return HANDLERS[args.command](args)
 
