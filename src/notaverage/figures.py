@@ -22,7 +22,7 @@ from notaverage.fileio import atomic_write_bytes
 from notaverage.outpath import picture_format
 from notaverage.png import figure_bytes, figure_png
 
-__all__ = ["figure_png", "save_figure", "show_digit", "safe_text", "blend_figure", "neighbour_figure",
+__all__ = ["an", "figure_png", "save_figure", "show_digit", "safe_text", "blend_figure", "neighbour_figure",
            "hybrid_figure", "traversal_figure", "latent_map_figure", "SLIDE"]
 
 SLIDE = {"figsize": (16, 9), "dpi": 120}  # 1920x1080
@@ -33,6 +33,11 @@ ROW_TITLES = {
 }
 CLASS_COLOURS = plt.get_cmap("tab10")
 SURPRISE = "#c0392b"  # the top class is neither A nor B
+
+
+def an(label: int) -> str:
+    """A digit read aloud takes its article: "an 8", "a 9"."""
+    return f"an {label}" if label == 8 else f"a {label}"
 
 
 def save_figure(fig, path: str | Path) -> Path:
@@ -93,8 +98,8 @@ def score_label(p: np.ndarray, class_a: int, class_b: int) -> tuple[str, bool]:
 
 def score_legend(scorer: str, class_a: int, class_b: int) -> str:
     return (f"Under each image, the {scorer}: top = the class it reads and its probability (red when neither "
-            f"{class_a} nor {class_b}); p{class_a} = its probability of a {class_a} (A's class), "
-            f"p{class_b} = of a {class_b} (B's class).").replace("a 8", "an 8")
+            f"{class_a} nor {class_b}); p{class_a} = its probability of {an(class_a)} (A's class), "
+            f"p{class_b} = of {an(class_b)} (B's class).")
 
 
 def blend_figure(paths: dict[str, np.ndarray], probs: dict[str, np.ndarray], class_a: int, class_b: int,

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from notaverage import figures
+from notaverage.figures import an
 from notaverage.data.mnist import MnistData, as_float, load_mnist
 from notaverage.data.preprocess import preprocess_image
 from notaverage.errors import UserError
@@ -32,11 +33,6 @@ class Digit:
     label: int
     name: str
     note: str = ""  # one line when the VAE's reconstruction reads as another class
-
-
-def an(label: int) -> str:
-    """The article for a digit read aloud: "an 8", "a 9"."""
-    return f"an {label}" if label == 8 else f"a {label}"
 
 
 def load_data(data_dir=None, limit: int | None = None, seed: int = 0, progress: bool = True) -> MnistData:
