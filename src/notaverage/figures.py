@@ -161,17 +161,26 @@ def neighbour_figure(samples: np.ndarray, neighbours: np.ndarray, distances: np.
 
 
 def hybrid_figure(images: list[np.ndarray], names: list[str], probs: np.ndarray, class_a: int, class_b: int,
-                  extras: list[list[str]], title: str, caption: list[str]):
-    """One row: A, B, the two midpoints, then the hybrids; under each the judge's reading and any
-    extra lines (manifold ratio, code realism)."""
-    fig, axes = slide(1, len(images))
-    size = _label_size(len(images))
-    for k, ax in enumerate(axes[0]):
+                  extras: list[list[str]], title: str, caption: list[str], n_reference: int = 4):
+    """Top row: the `n_reference` reference images (A, B, the two midpoints); bottom row: the search
+    results. Under each, the judge's reading and any extra lines (manifold ratio, code realism)."""
+    n_results = len(images) - n_reference
+    cols = max(n_reference, n_results)
+    fig, axes = slide(2 if n_results else 1, cols)
+    size = _label_size(cols)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for k in range(len(images)):
+        ax = axes[0, k] if k < n_reference else axes[1, k - n_reference]
+        ax.axis("on")
         show_digit(ax, images[k])
         ax.set_title(names[k], fontsize=size)
         text, surprise = score_label(probs[k], class_a, class_b)
         ax.set_xlabel("\n".join([text, *extras[k]]), fontsize=size, linespacing=1.1,
                       color=SURPRISE if surprise else "black")
+    axes[0, 0].set_ylabel("the two digits\nand midpoints", fontsize=13, rotation=0, ha="right", va="center")
+    if n_results:
+        axes[1, 0].set_ylabel("search\nresults", fontsize=13, rotation=0, ha="right", va="center")
     _headings(fig, title, caption)
     return fig
 

@@ -55,7 +55,8 @@ def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int 
     images = [a.image, b.image, 0.5 * (a.image + b.image), latent_path(vae, a.image, b.image, 3)[1],
               *[r.image for r in results]]
     names = [f"A ({a.label})", f"B ({b.label})", "pixel average", "straight latent\nmidpoint",
-             *[f"result {k + 1}" for k in range(len(results))]]
+             *[f"result {k + 1}\n{'meets' if meets_hybrid_bar(r) else 'below'} the bar"
+               for k, r in enumerate(results)]]
     ratios = ruler.ratio(np.stack(images))
     extras = [[f"ratio {x:.2f}"] for x in ratios]
     for k, r in enumerate(results):
