@@ -256,8 +256,7 @@ def _blend(args) -> int:
     data = _data(args)
     models = _lab_models(args, data)
     a, b = lab.resolve_pair(args.a, args.b, data, models, args.pick)
-    path, notes = lab.write_blend(models, a, b, args.out, args.images, "slerp" if args.slerp else "lerp",
-                                  pick=args.pick)
+    path, notes = lab.write_blend(models, a, b, args.out, args.images, "slerp" if args.slerp else "lerp")
     for note in notes:
         print(note)
     print(path)
@@ -294,8 +293,11 @@ def _hybrid(args) -> int:
     data = _data(args)
     models = _lab_models(args, data, ("vae", "classifier", "judge"))
     a, b = lab.resolve_pair(args.a, args.b, data, models, args.pick)
+    notes = [line for line in (lab.pair_line(a, b), a.note, b.note) if line]
     path, results, ratios = commands.write_hybrid(models, data, a, b, args.out, args.n, args.search_steps,
-                                                  args.pick)
+                                                  args.pick, notes)
+    for line in notes:
+        print(line)
     for line in commands.hybrid_lines(a, b, results, ratios, args.search_steps):
         print(line)
     print(path)

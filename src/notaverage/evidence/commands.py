@@ -38,10 +38,10 @@ def meets_hybrid_bar(result: HybridResult) -> bool:
 
 
 def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int = 4, steps: int = 100,
-                 seed: int = 0) -> tuple[Path, list[HybridResult], np.ndarray]:
+                 seed: int = 0, notes: list[str] = ()) -> tuple[Path, list[HybridResult], np.ndarray]:
     """Hybrids of digits `a`, `b` (lab.Digit) beside the pixel average and the straight latent midpoint,
-    titled by how many meet the "equally both" bar. Returns the picture's path, the results, and
-    each result's manifold distance ratio (pixel space)."""
+    titled by how many meet the "equally both" bar; `notes` go into the caption. Returns the
+    picture's path, the results, and each result's manifold distance ratio (pixel space)."""
     from notaverage.latent import latent_path
 
     vae, judge = models["vae"], models["judge"]
@@ -55,7 +55,8 @@ def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int 
     images = [a.image, b.image, 0.5 * (a.image + b.image), latent_path(vae, a.image, b.image, 3)[1],
               *[r.image for r in results]]
     names = [f"A ({a.label})", f"B ({b.label})", "pixel average", "straight latent\nmidpoint",
-             *[f"result {k + 1}" for k in range(len(results))]]
+             *[f"result {k + 1}\n{'meets' if meets_hybrid_bar(r) else 'below'} the bar"
+               for k, r in enumerate(results)]]
     ratios = ruler.ratio(np.stack(images))
     extras = [[f"ratio {x:.2f}"] for x in ratios]
     for k, r in enumerate(results):
@@ -74,7 +75,7 @@ def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int 
                "ratio = manifold distance ratio: pixel distance to the nearest training digit over that of "
                "a typical real test digit (1 = as close to real digits as a real digit). realism = code "
                "realism: distance from the result's latent code to the nearest real digit's code, over the "
-               "typical such distance (about 1 = typical).", *[d.note for d in (a, b) if d.note]]
+               "typical such distance (about 1 = typical).", *notes]
     probs = judge.predict_proba(np.stack(images))
     fig = figures.hybrid_figure(images, names, probs, a.label, b.label, extras, title, caption)
     figures.save_figure(fig, out)
