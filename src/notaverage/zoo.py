@@ -97,6 +97,8 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
             return TrainedModel(name, model, folder, reused=True, meta=model.meta_)
         except CheckpointError:
             pass  # not trained yet, or unusable: train it below
+    log(f"training {name} ({preset} preset, training seed {seed}, {len(data.train_labels):,} digits): "
+        f"no cached model for these settings")
     model = spec(name).build()
     started = time.monotonic()
     state_dir = folder.with_name(folder.name + ".partial")
