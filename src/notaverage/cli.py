@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="measure every claim and write report.html + report.json")
     report.add_argument("--pairs", type=_positive_int, default=1000, help="random test pairs measured (default 1000)")
+    report.add_argument("--seeds", type=_positive_int, default=1,
+                        help="train and score this many training seeds; supported only if so for every seed (default 1)")
+    report.add_argument("--controls", action="store_true",
+                        help="also run the cheats (memoriser, retrieval, blur, judge-fooler) through the same tests")
     _common(report, "report")
 
     serve = commands.add_parser("serve", help="explore the models in a browser: draw, blend, map, sample")
@@ -183,7 +187,8 @@ def _run_evidence(args: argparse.Namespace, data, progress: bool) -> int:
 
     if args.command == "report":
         result = commands.run_report(args.out, data, args.preset, args.seed, progress,
-                                     EvidenceConfig(n_pairs=args.pairs, seed=args.seed))
+                                     EvidenceConfig(n_pairs=args.pairs, seed=args.seed), seeds=args.seeds,
+                                     controls=args.controls)
         for verdict in result["numbers"]["verdicts"].values():
             print(f"{verdict['claim']}: {verdict['text']}")
         print(f"report written in {result['seconds']:.0f} s:")
