@@ -125,14 +125,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     tabular = commands.add_parser("tabular", help="do boosted trees beat linear regression on human-systems data?")
     add_tabular_arguments(tabular)
+    _add_zoo_commands(commands)
     return parser
 
 
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "tabular":  # stands apart: no torch, no MNIST
-        from notaverage.tabular.cli import run as run_tabular
+def _add_zoo_commands(commands) -> None:
+    from notaverage.lines.command import add_arguments as add_lines_arguments  # light: no torch
 
-        return run_tabular(args)
+    lines = commands.add_parser("lines", help="ACAI's lines benchmark: how well do autoencoders interpolate?")
+    add_lines_arguments(lines)
+
+
+_STANDALONE = {"tabular": "notaverage.tabular.cli", "lines": "notaverage.lines.command"}
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command in _STANDALONE:  # commands with their own module and data (no lab models)
+        import importlib
+
+        return importlib.import_module(_STANDALONE[args.command]).run(args)
     from notaverage import lab, zoo  # heavy imports (torch) only once the arguments are valid
 
     progress = not args.quiet

@@ -83,12 +83,13 @@ def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
 def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, config: TrainConfig, *,
         state_dir: Path | None = None, resume: bool = False, desc: str = "train",
         progress: bool = True) -> dict:
-    """Train `model` on float images (N, 28, 28). Returns a small history dict.
+    """Train `model` on float images (N, H, W). Returns a small history dict.
 
     `model.loss(x)` (generative) or `model.loss(x, y)` (classifier) gives the mean loss of a batch.
     With `state_dir`, a resume point is written every `checkpoint_seconds` and on interruption.
     """
-    x_all = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).reshape(-1, 1, 28, 28)
+    side = np.shape(images)[-2:]  # 28x28 MNIST, or the lines benchmark's 32x32
+    x_all = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).reshape(-1, 1, *side)
     y_all = None if labels is None else torch.from_numpy(np.asarray(labels, dtype=np.int64))
     n = len(x_all)
     steps_per_epoch = math.ceil(n / config.batch_size)
@@ -123,9 +124,11 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                 epoch, offset = divmod(step, steps_per_epoch)
                 order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
                 for batch_index in range(offset, steps_per_epoch):
+                    # Snapshot first, then check: a resume point stores `step` with the RNG state at
+                    # the start of that same step (checking first saved the previous step's state).
+                    rng_at_step_start = torch.get_rng_state()
                     if interrupt_requested:  # between steps: the state below is consistent
                         raise KeyboardInterrupt
-                    rng_at_step_start = torch.get_rng_state()
                     idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
                     x = x_all[idx]
                     if config.shift:
