@@ -210,9 +210,14 @@ def copying_null(
     n_draws: int = 10, seed: int = 0, tau: float | None = None,
 ) -> np.ndarray:
     """C_T of `n_draws` seeded random draws of `m` real digits from `real_pool` (disjoint from
-    `test` and `train`): the statistic's spread when the "generator" is the data itself."""
+    `test` and `train`): the statistic's spread when the "generator" is the data itself.
+
+    At most half the pool is drawn each time, so that the draws differ (a small pool would otherwise
+    give the same C_T every time and a band of zero width)."""
     rng = np.random.default_rng(seed)
-    m = min(m, len(real_pool))
+    m = min(m, len(real_pool) // 2)
+    if m < 2:
+        raise ValueError(f"the null needs a pool of at least 4 real digits, got {len(real_pool)}")
     return np.array([data_copying_test(real_pool[rng.choice(len(real_pool), m, replace=False)], test, train,
                                        centroids=centroids, tau=tau).c_t for _ in range(n_draws)])
 
