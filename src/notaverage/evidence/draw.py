@@ -20,7 +20,9 @@ def _figure(drawing, models: dict, ruler):
         return figures.neighbour_figure(drawing.images, drawing.neighbours, drawing.distances, drawing.title)
     if isinstance(drawing, BlendDrawing):
         probs = {name: ruler.judge.predict_proba(row) for name, row in drawing.rows.items()}
-        return figures.blend_figure(drawing.rows, probs, drawing.class_a, drawing.class_b, drawing.title)
+        return figures.blend_figure(
+            drawing.rows, probs, drawing.class_a, drawing.class_b, drawing.title, scorer="judge"
+        )
     if isinstance(drawing, HybridDrawing):
         return plots.hybrid_panel(
             models["vae"],

@@ -20,6 +20,9 @@ SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclu
 ACCURACY_BAR = 0.95  # "recognises digits": test accuracy at least this (METRICS.md: why)
 HYBRID_GAP = 0.2  # "equally an A and a B" means neither class above 0.6 of their sum: a definition
 CONFIDENCE_QUANTILE = 0.1  # "reads as a digit": as confident as the 10th percentile of real digits
+# Only the `hybrid` command's picture titles use this fixed bar on the judge's p_A + p_B (a quick look);
+# verdict (d) uses each held-out reader's own real-digit 10th percentile instead.
+HYBRID_SUM = 0.8
 
 
 @dataclass(frozen=True)
