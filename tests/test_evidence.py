@@ -43,7 +43,8 @@ def test_novelty_verdict_reads_copying_underfitting_and_junk():
     assert v.status == N and "copying" in v.text
     v = verdicts.novelty(underfit, inside, good, bar)  # the audit's +1.8: not "supported" any more
     assert v.status == INC and "underfitting" in v.text
-    assert verdicts.novelty(inside, inside, iv(0.5, 0.45, 0.55), bar).status == N  # junk the judge cannot read
+    junk = iv(0.5, 0.45, 0.55)  # samples the judge cannot read
+    assert verdicts.novelty(inside, inside, junk, bar).status == N
 
 
 def test_blends_verdict_flips():

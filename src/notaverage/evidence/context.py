@@ -118,10 +118,13 @@ class Context:
 
     def copying(self, images: np.ndarray, space: str = "pixel") -> CopyingReading:
         """Meehan et al.'s C_T of `images` against all training digits, read against the spread of
-        `null_draws` equally many held-out real digits (one cell when there are few images)."""
+        `null_draws` equally many held-out real digits (at most half the pool; one cell when either
+        is under FEW_FOR_CELLS)."""
         embed, train, test, pool, centroids = self._space(space)
-        cells = centroids if len(images) >= FEW_FOR_CELLS else train.mean(axis=0, keepdims=True)
-        tau = None if len(images) >= FEW_FOR_CELLS else 0.0
+        # The null draws hold at most half the pool; when they (or the images) are few, one cell.
+        many = min(len(images), len(pool) // 2) >= FEW_FOR_CELLS
+        cells = centroids if many else train.mean(axis=0, keepdims=True)
+        tau = None if many else 0.0
         key = (space, len(images), len(cells))
         if key not in self._copying:
             self._copying[key] = copying_null(
