@@ -22,7 +22,8 @@ def test_wilson_interval_known_values():
     x = wilson(95, 100)
     assert x.estimate == pytest.approx(0.95)
     assert x.low == pytest.approx(0.8882, abs=1e-3) and x.high == pytest.approx(0.9785, abs=1e-3)
-    assert wilson(0, 10).low == pytest.approx(0.0, abs=1e-12)
+    assert wilson(0, 10).low == 0.0 and wilson(10, 10).high == 1.0  # the bounds hold p itself
+    assert wilson(0, 8).high == pytest.approx(0.3244, abs=1e-3)  # 0 of 8 hybrids: up to a third
 
 
 def test_recognition_verdict_flips():

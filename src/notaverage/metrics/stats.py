@@ -144,5 +144,6 @@ def wilson(successes: int, n: int, level: float = 0.95, unit: str = "test digits
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Interval(float(p), float(max(centre - half, 0.0)), float(min(centre + half, 1.0)),
-                    f"Wilson score over {n} {unit}", level)
+    # The bounds always hold p itself (rounding would otherwise put the low bound a hair above p = 0).
+    low, high = min(max(centre - half, 0.0), p), max(min(centre + half, 1.0), p)
+    return Interval(float(p), float(low), float(high), f"Wilson score over {n} {unit}", level)
