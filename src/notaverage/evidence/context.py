@@ -42,7 +42,7 @@ class EvidenceConfig:
     hybrid_pairs: int = 8  # random (A, B) pairs the hybrid finder runs on
     hybrid_classes: tuple[int, int] = (9, 2)
     hybrid_steps: int = 100
-    hybrid_perturbations: int = 8  # noisy copies of each code the finder averages over (robustness)
+    hybrid_perturbations: int = 4  # noisy copies of each code the finder averages over (robustness)
     null_draws: int = 10  # draws of held-out real digits that calibrate C_T
     scorer_train: int = 10_000  # training digits (of the scorers' half) the logistic scorer fits on
     n_boot: int = 2000  # bootstrap resamples (200 for Frechet distances)
