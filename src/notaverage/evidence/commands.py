@@ -11,15 +11,17 @@ import numpy as np
 
 from notaverage import __version__, figures
 from notaverage.data.mnist import MnistData, as_float
-from notaverage.evidence import plots
+from notaverage.errors import UserError
 from notaverage.evidence.blends import Ruler
 from notaverage.evidence.build import EvidenceConfig, gather
+from notaverage.evidence.draw import draw
+from notaverage.evidence.seeds import combine_seeds
+from notaverage.evidence.verdicts import HYBRID_GAP, HYBRID_SUM
 from notaverage.latent import HybridResult, hybrid_search, latent_traversals
 from notaverage.metrics import reference_nn_median
 from notaverage.store import cache_key
-from notaverage.zoo import ABLATION, get_models
-
-REPORT_MODELS = ("vae", "linear", "classifier", "judge", ABLATION)
+from notaverage.models.registry import REPORT_MODELS
+from notaverage.zoo import get_models
 
 
 def _ruler(judge, data: MnistData, n_train: int = 20_000, n_reference: int = 1000, seed: int = 0) -> Ruler:
@@ -31,37 +33,88 @@ def _ruler(judge, data: MnistData, n_train: int = 20_000, n_reference: int = 100
     return Ruler(judge, train, reference_nn_median(reference, train))
 
 
-def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int = 4, steps: int = 100,
-                 seed: int = 0) -> tuple[Path, list[HybridResult], np.ndarray]:
-    """Hybrids of digits `a`, `b` (lab.Digit) beside the pixel average and the straight latent midpoint.
+def meets_hybrid_bar(result: HybridResult) -> bool:
+    """The report's "equally both" bar: judge |p_A - p_B| below HYBRID_GAP and p_A + p_B above HYBRID_SUM."""
+    return result.gap < HYBRID_GAP and result.p_a + result.p_b > HYBRID_SUM
 
-    Returns the PNG path, the results, and each result's manifold distance ratio (pixel space).
-    """
+
+def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int = 4, steps: int = 100,
+                 seed: int = 0, notes: list[str] = ()) -> tuple[Path, list[HybridResult], np.ndarray]:
+    """Hybrids of digits `a`, `b` (lab.Digit) beside the pixel average and the straight latent midpoint,
+    titled by how many meet the "equally both" bar; `notes` go into the caption. Returns the
+    picture's path, the results, and each result's manifold distance ratio (pixel space)."""
+    from notaverage.latent import latent_path
+
     vae, judge = models["vae"], models["judge"]
     if a.label == b.label:
-        from notaverage.errors import UserError
         raise UserError(f"A and B are both {a.label}s; a hybrid needs two different classes")
     test = as_float(data.test_images)
     reference_codes = vae.encode(test[np.random.default_rng(seed).permutation(len(test))[:2000]])
     results = hybrid_search(vae, judge, a.image, b.image, a.label, b.label, n_results=n_results, steps=steps,
                             seed=seed, reference_codes=reference_codes)
     ruler = _ruler(judge, data, seed=seed)
-    title = (f"{a.name} \u2192 {b.name}: hybrids the judge reads as equally {a.label} and {b.label} "
-             f"(ratio: manifold distance ratio, 1 = as close to the data as a real digit)")
-    figures.save_figure(plots.hybrid_panel(vae, judge, a.image, b.image, a.label, b.label, results, ruler,
-                                           title), out)
-    ratios = ruler.ratio(np.stack([r.image for r in results])) if results else np.zeros(0)
-    return out, results, ratios
+    images = [a.image, b.image, 0.5 * (a.image + b.image), latent_path(vae, a.image, b.image, 3)[1],
+              *[r.image for r in results]]
+    names = [f"A ({a.label})", f"B ({b.label})", "pixel average", "straight latent\nmidpoint",
+             *[f"result {k + 1}\n{'meets' if meets_hybrid_bar(r) else 'below'} the bar"
+               for k, r in enumerate(results)]]
+    ratios = ruler.ratio(np.stack(images))
+    extras = [[f"ratio {x:.2f}"] for x in ratios]
+    for k, r in enumerate(results):
+        extras[4 + k].append(f"realism {r.realism:.2f}" if np.isfinite(r.realism) else "")
+    met = sum(meets_hybrid_bar(r) for r in results)
+    if met:
+        title = (f"{met} of {len(results)} results read as equally {a.label} and {b.label}: hybrids found by "
+                 f"searching the VAE's latent space ({steps} search steps)")
+    else:
+        title = (f"No hybrid found within {steps} search steps: none of {len(results)} results reads as "
+                 f"equally {a.label} and {b.label}")
+    caption = [f"A = {a.name}, B = {b.name}. Scored by the judge, a second network trained apart from the "
+               f"classifier, which the search steers by. A result meets the 'equally both' bar when "
+               f"|p{a.label} - p{b.label}| < {HYBRID_GAP:g} and p{a.label} + p{b.label} > {HYBRID_SUM:g}.",
+               figures.score_legend("judge", a.label, b.label),
+               "ratio = manifold distance ratio: pixel distance to the nearest training digit over that of "
+               "a typical real test digit (1 = as close to real digits as a real digit). realism = code "
+               "realism: distance from the result's latent code to the nearest real digit's code, over the "
+               "typical such distance (about 1 = typical).", *notes]
+    probs = judge.predict_proba(np.stack(images))
+    fig = figures.hybrid_figure(images, names, probs, a.label, b.label, extras, title, caption)
+    figures.save_figure(fig, out)
+    return out, results, ratios[4:]
+
+
+def hybrid_lines(a, b, results: list[HybridResult], ratios: np.ndarray, steps: int) -> list[str]:
+    """What `notaverage hybrid` prints: one line per result, then how many meet the bar."""
+    lines = []
+    for k, (r, ratio) in enumerate(zip(results, ratios, strict=True)):
+        verdict = "meets the bar" if meets_hybrid_bar(r) else "below the bar"
+        lines.append(f"result {k + 1} ({verdict}): judge p({a.label})={r.p_a:.2f} p({b.label})={r.p_b:.2f}; "
+                     f"manifold ratio {ratio:.2f}; code realism {r.realism:.2f}; "
+                     f"started at t={r.start_t:.2f} "
+                     f"of the straight latent path, where p({a.label})={r.start_p_a:.2f} "
+                     f"p({b.label})={r.start_p_b:.2f}")
+    met = sum(meets_hybrid_bar(r) for r in results)
+    lines.append(f"{met} of {len(results)} results meet the 'equally both' bar" if met else
+                 f"no hybrid found within {steps} search steps (try --search-steps {min(4 * steps, 2000)} "
+                 f"or --pick 1)")
+    return lines
 
 
 def write_traversals(vae, data: MnistData, out: Path, n_directions: int = 8, steps: int = 9,
-                     span: float = 2.0):
-    """Rows of decoded images along the principal directions of the test codes. Returns (path, traversal)."""
+                     span: float = 2.0, classifier=None):
+    """Rows of decoded images along the principal directions of the test codes, with the class the
+    classifier reads under each image. Returns (path, traversal)."""
     test = as_float(data.test_images)
     trav = latent_traversals(vae, test, n_directions=n_directions, steps=steps, span=span)
-    title = (f"VAE: codes of {len(test):,} test digits, mean \u00b1{span:g}\u03c3 along each principal "
-             f"direction (share of code variance at left)")
-    figures.save_figure(plots.traversal_figure(trav, title), out)
+    probs = None
+    if classifier is not None:
+        probs = classifier.predict_proba(trav.images.reshape(-1, 28, 28)).reshape(*trav.images.shape[:2], 10)
+    title = (f"What each principal direction of the VAE's latent codes draws: mean code \u00b1{span:g} "
+             f"standard deviations (\u03c3) along it")
+    caption = (f"Directions of the codes of {len(test):,} test digits, largest first; left: each one's share "
+               f"of the code variance. Under each image, the classifier: top = the class it reads and its "
+               f"probability.")
+    figures.save_figure(figures.traversal_figure(trav, title, probs, caption), out)
     return out, trav
 
 
@@ -74,34 +127,95 @@ def _previous_report(json_path: Path, inputs_key: str) -> dict | None:
     return numbers if numbers.get("meta", {}).get("inputs_key") == inputs_key else None
 
 
-def run_report(out: Path, data: MnistData, preset: str = "fast", seed: int = 0, progress: bool = True,
-               config: EvidenceConfig | None = None, models: dict | None = None, log=print,
-               reuse: bool = False) -> dict:
+def _gather_seed(
+    data: MnistData,
+    preset: str,
+    seed: int,
+    progress: bool,
+    config: EvidenceConfig,
+    models: dict | None,
+    controls: bool,
+    log,
+):
+    trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
+    models = {**{name: t.model for name, t in trained.items()}, **(models or {})}
+    vae_seconds = float(trained["vae"].meta.get("train_seconds") or 60.0)
+    numbers, drawings, ruler = gather(
+        models, data, config, log=log, vae_train_seconds=vae_seconds, controls=controls
+    )
+    return trained, models, numbers, drawings, ruler
+
+
+def run_report(
+    out: Path,
+    data: MnistData,
+    preset: str = "fast",
+    seed: int = 0,
+    progress: bool = True,
+    config: EvidenceConfig | None = None,
+    models: dict | None = None,
+    log=print,
+    reuse: bool = False,
+    seeds: int = 1,
+    controls: bool = False,
+) -> dict:
     """Train or reuse the report's models, compute the evidence, write report.html + report.json.
 
-    With `reuse`, a report already in `out` computed from the same trained models, data, settings
-    and notaverage version is kept as it is (the computation is deterministic, so it would come out
-    the same); `tour` uses this so that a second tour is quick.
+    `seeds` > 1 trains and scores the models of training seeds seed .. seed + seeds - 1 (the
+    evaluation keeps `config.seed`); a verdict is then supported only if it is for every seed.
+    `controls` also runs the cheats (on the first seed's models). With `reuse`, a report already
+    in `out` computed from the same trained models, data, settings and notaverage version is kept
+    as it is (the computation is deterministic); `tour` uses this so that a second tour is quick.
     """
     from notaverage.report import write_report
 
     started = time.monotonic()
-    trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
     config = config or EvidenceConfig(seed=seed)
-    inputs_key = cache_key({"models": sorted(t.folder.name for t in trained.values()),
-                            "config": asdict(config), "data": data.fingerprint, "version": __version__})
+    training_seeds = list(range(seed, seed + seeds))
+    trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
+    inputs_key = cache_key(
+        {
+            "models": sorted(t.folder.name for t in trained.values()),
+            "seeds": training_seeds,
+            "controls": controls,
+            "config": asdict(config),
+            "data": data.fingerprint,
+            "version": __version__,
+        }
+    )
     json_path = Path(out) / "report.json"
     previous = _previous_report(json_path, inputs_key) if reuse and models is None else None
     if previous is not None:
         log(f"report: reusing {json_path} (same models, data and settings)")
-        return {"html": json_path.with_name("report.html"), "json": json_path, "numbers": previous,
-                "trained": trained, "seconds": time.monotonic() - started}
-    models = {**{name: t.model for name, t in trained.items()}, **(models or {})}
-    numbers, figs = gather(models, data, config, log=log)
-    numbers["meta"]["inputs_key"] = inputs_key
-    numbers["meta"]["preset"] = preset
-    numbers["meta"]["seed"] = seed
-    numbers["meta"]["models"] = {name: {"folder": str(t.folder), "reused": t.reused} for name, t in trained.items()}
-    html_path, json_path = write_report(numbers, figs, out)
-    return {"html": html_path, "json": json_path, "numbers": numbers, "trained": trained,
-            "seconds": time.monotonic() - started}
+        return {
+            "html": json_path.with_name("report.html"),
+            "json": json_path,
+            "numbers": previous,
+            "trained": trained,
+            "seconds": time.monotonic() - started,
+        }
+    per_seed, first = [], None
+    for k, training_seed in enumerate(training_seeds):
+        if seeds > 1:
+            log(f"training seed {training_seed} ({k + 1} of {seeds})")
+        result = _gather_seed(data, preset, training_seed, progress, config, models, controls and k == 0, log)
+        per_seed.append(result[2])
+        first = first or result
+    trained, models_used, numbers, drawings, ruler = first
+    numbers.update(combine_seeds(per_seed, training_seeds))
+    numbers["meta"].update(
+        {
+            "inputs_key": inputs_key,
+            "preset": preset,
+            "seed": seed,
+            "models": {name: {"folder": str(t.folder), "reused": t.reused} for name, t in trained.items()},
+        }
+    )
+    html_path, json_path = write_report(numbers, draw(drawings, models_used, ruler), out)
+    return {
+        "html": html_path,
+        "json": json_path,
+        "numbers": numbers,
+        "trained": trained,
+        "seconds": time.monotonic() - started,
+    }

@@ -7,20 +7,20 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import io
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from notaverage import latent
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.data.preprocess import preprocess_image
 from notaverage.errors import ImageError, UserError
 from notaverage.latent_map import latent_map
+from notaverage.figures import an
 from notaverage.metrics.neighbors import nearest_training_digits
+from notaverage.png import png_data_url
 
 MAX_DIGITS = 1_000  # drawings and uploads kept for blending (least recently used dropped)
 N_NEIGHBOURS = 5
@@ -39,14 +39,6 @@ class DigitRecord:
     name: str
     z_vae: np.ndarray
     z_linear: np.ndarray
-
-
-def png_data_url(image: np.ndarray) -> str:
-    """A (28, 28) float image in [0, 1] as a greyscale PNG data URL (about 400 bytes)."""
-    pixels = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L").save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def decode_data_url(url: str) -> bytes:
@@ -121,7 +113,7 @@ class ExplorerService:
                 self._digits.move_to_end(digit_id)
                 return self._digits[digit_id]
         label = int(self.classifier.predict(image[None])[0])
-        record = DigitRecord(digit_id, image, label, f"{name} (looks like a {label})",
+        record = DigitRecord(digit_id, image, label, f"{name} (looks like {an(label)})",
                              self.vae.encode(image[None])[0], self.linear.encode(image[None])[0])
         with self._lock:
             self._digits[digit_id] = record
