@@ -5,7 +5,7 @@
 - peak RSS of any one tour:                                   <= 2 GB;
 - cold on the bundled 10,000-digit sample (the offline path): <= 150 s.
 
-    NOTAVERAGE_DATA=../shared/data/mnist .venv/bin/python benchmarks/tour_speed.py [--limit N] [--no-sample]
+    NOTAVERAGE_DATA=../shared/data/mnist .venv/bin/python benchmarks/tour_speed.py [--only full|sample]
 
 Each cold run uses a fresh private cache. The offline run gets no NOTAVERAGE_DATA and mirrors on a
 closed local port, so it falls back to the bundled sample as a fresh clone without network would.
@@ -65,7 +65,9 @@ def verdict(value: float, target: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="train on N digits (default: all)")
-    parser.add_argument("--no-sample", action="store_true", help="skip the cold tour on the bundled sample")
+    parser.add_argument("--only", choices=["full", "sample"], default=None,
+                        help="run only the full-MNIST tours (cold, warm) or only the offline one "
+                             "(default: both, offline first)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the caches and the tours' output (with their reports) in this folder")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -75,23 +77,24 @@ def main() -> None:
           f"{os.environ.get('NOTAVERAGE_DATA', 'default lookup')}; limit: {args.limit or 'full MNIST'}")
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
-        if (root / "cache").exists():
-            raise SystemExit(f"{root / 'cache'} exists; the cold run needs an empty cache")
-        env = {**os.environ, "NOTAVERAGE_CACHE": str(root / "cache")}
-        runs = {"cold": run_tour(env, root / "out", extra)}
-        runs["warm"] = run_tour(env, root / "out", extra)
-        if not args.no_sample:
+        if (root / "cache").exists() or (root / "cache-offline").exists():
+            raise SystemExit(f"{root} holds a cache; the cold runs need an empty folder")
+        runs = {}
+        if args.only != "full":
             offline = {k: v for k, v in os.environ.items() if k != "NOTAVERAGE_DATA"}
             offline.update(NOTAVERAGE_CACHE=str(root / "cache-offline"), NOTAVERAGE_MIRRORS=closed_port_url())
             runs["sample_cold"] = run_tour(offline, root / "out-offline", [])
+            print(f"tour, cold, bundled sample: {runs['sample_cold']['seconds']:.1f} s", flush=True)
+        if args.only != "sample":
+            env = {**os.environ, "NOTAVERAGE_CACHE": str(root / "cache")}
+            runs["cold"] = run_tour(env, root / "out", extra)
+            runs["warm"] = run_tour(env, root / "out", extra)
         load_after = os.getloadavg()[0]
-        peak = max(run["peak_mb"] for run in runs.values())
-        rows = [("tour, cold (trains every model)", runs["cold"]["seconds"], "s", TARGETS["cold"]),
-                ("tour, warm (models cached)", runs["warm"]["seconds"], "s", TARGETS["warm"]),
-                ("peak memory (max RSS of one tour)", peak, "MB", TARGETS["peak_mb"])]
-        if "sample_cold" in runs:
-            rows.append(("tour, cold, bundled sample (offline)", runs["sample_cold"]["seconds"], "s",
-                         TARGETS["sample_cold"]))
+        names = {"cold": "tour, cold (trains every model)", "warm": "tour, warm (models cached)",
+                 "sample_cold": "tour, cold, bundled sample (offline)"}
+        rows = [(names[name], run["seconds"], "s", TARGETS[name]) for name, run in runs.items()]
+        rows.append(("peak memory (max RSS of one tour)", max(run["peak_mb"] for run in runs.values()), "MB",
+                     TARGETS["peak_mb"]))
         for name, value, unit, target in rows:
             print(f"{name:<38} {value:8.1f} {unit:<2}  target <= {target:g} {unit}: {verdict(value, target)}")
         print(f"load average {load_after:.1f} after (1-minute); above {os.cpu_count()} means the runs shared "
@@ -104,8 +107,8 @@ def main() -> None:
             config = json.loads(config_path.read_text())
             rate = (config.get("history") or {}).get("images_per_second")
             speed = f"{rate:>7,} images/s" if rate else "  (no gradient training)"
-            print(f"  {config['kind']:<10} {config_path.parent.name:<32} {speed}  "
-                  f"{config['train_seconds']:6.1f} s")
+            print(f"  {config.get('kind', '?'):<10} {config_path.parent.name:<32} {speed}  "
+                  f"{config.get('train_seconds', 0):6.1f} s")
         if args.json:
             figures = {name: {k: v for k, v in run.items() if k != "stdout"} for name, run in runs.items()}
             args.json.write_text(json.dumps({"runs": figures, "targets": TARGETS,
