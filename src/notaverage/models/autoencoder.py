@@ -18,13 +18,17 @@ class AEConfig:
     hidden: int = 256
     activation: str = "relu"
     image_size: int = 28
+    recon: str = "bce"  # or "mse", the ACAI authors' loss (the lines benchmark)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Bernoulli negative log-likelihood summed over pixels, mean over the batch (nats per image)."""
+def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str = "bce") -> torch.Tensor:
+    """ "bce": Bernoulli negative log-likelihood summed over pixels, mean over the batch (nats per
+    image). "mse": the ACAI authors' loss, mean squared error per pixel on the [-1, 1] scale."""
+    if kind == "mse":
+        return F.mse_loss(2 * torch.sigmoid(logits) - 1, 2 * x - 1)
     return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
 
 
@@ -34,8 +38,9 @@ class ConvAutoencoder(NumpyFace, nn.Module):
     def __init__(self, config: AEConfig | None = None):
         super().__init__()
         self.config = c = config or AEConfig()
-        self.encoder = nn.Sequential(conv_encoder(c.image_size, c.channels, c.hidden, c.activation),
-                                     nn.Linear(c.hidden, c.latent_dim))
+        self.encoder = nn.Sequential(
+            conv_encoder(c.image_size, c.channels, c.hidden, c.activation), nn.Linear(c.hidden, c.latent_dim)
+        )
         self.decoder = conv_decoder(c.image_size, c.channels, c.hidden, c.activation, c.latent_dim)
 
     def code_t(self, x: torch.Tensor) -> torch.Tensor:
@@ -45,4 +50,4 @@ class ConvAutoencoder(NumpyFace, nn.Module):
         return self.decoder(z)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        return reconstruction_loss(self.decoder(self.encoder(x)), x)
+        return reconstruction_loss(self.decoder(self.encoder(x)), x, self.config.recon)
