@@ -41,10 +41,12 @@ def main() -> None:
     remote = run_sweep(JOBS, root / "ray", ray_address="local", progress=False, log=quiet)
     ray_s = time.monotonic() - started
     ray.shutdown()
-    same = [c["result"] == r["result"] for c, r in zip(local, remote, strict=True)]
+    scores = lambda cell: (cell["result"]["mean_distance"], cell["result"]["smoothness"])  # noqa: E731
+    same = [scores(c) == scores(r) for c, r in zip(local, remote, strict=True)]
     print(f"local executor, 2 processes: {local_s:.1f} s")
     print(f"ray (num_cpus=2): {ray_s:.1f} s, of which ray.init {init_s:.1f} s")
-    print(f"overhead: {ray_s - local_s:+.1f} s; identical cells: {all(same)}")
+    print(f"overhead: {ray_s - local_s:+.1f} s; identical scores in every cell: {all(same)}")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

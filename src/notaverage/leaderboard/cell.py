@@ -163,7 +163,8 @@ def _realism(model, ruler: Ruler, test, labels, budget: ZooBudget) -> tuple[dict
         "midpoint_minus_pixel_low": diff.low,
         "midpoint_minus_pixel_high": diff.high,
     }
-    return numbers, paths[:STRIP_PAIRS]
+    ends = np.stack([a[:STRIP_PAIRS], b[:STRIP_PAIRS]], axis=1)  # the real digits at both ends
+    return numbers, paths[:STRIP_PAIRS], ends
 
 
 def zoo_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | None = None) -> dict:
@@ -186,7 +187,7 @@ def zoo_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | None
     check = check_autoencoder(
         model.encode, model.decode, judge.predict, test[: budget.eval_digits], labels[: budget.eval_digits]
     )
-    realism, strips = _realism(model, ruler, test, labels, budget)
+    realism, strips, ends = _realism(model, ruler, test, labels, budget)
     samples = _samples(model, train_images, budget.samples, seed)
     copying = data_copying_test(samples, test[: budget.samples], nn_train, seed=seed)
     return {
@@ -201,4 +202,5 @@ def zoo_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | None
         "c_t": float(copying.c_t),
         "train_seconds": round(train_seconds, 2),
         "strips": np.round(strips * 255).astype(np.uint8).tolist(),  # blend strips, for the page
+        "strip_ends": np.round(ends * 255).astype(np.uint8).tolist(),
     }

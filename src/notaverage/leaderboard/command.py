@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _fmt(value, spec: str) -> str:
-    return "n/a" if value is None else format(value, spec)
+    width = int(spec.split(".")[0])
+    return "n/a".rjust(width) if value is None else format(value, spec)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "leaderboard.json", json.dumps(result, indent=2))
-    html = write_page(args.out / "leaderboard.html", result, strips)
+    ends = next(cell["result"]["strip_ends"] for cell in cells)  # the same pairs in every cell
+    html = write_page(args.out / "leaderboard.html", result, strips, ends)
     print(
         f"{'model':<13} {'NLL':>7} {'active':>6} {'class kept':>10} {'mid ratio':>9} {'pixel':>6} "
         f"{'hybrids':>7} {'C_T':>6} {'train s':>7}"

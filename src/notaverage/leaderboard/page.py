@@ -43,23 +43,17 @@ def _cell(row: dict, key: str, fmt: str) -> str:
     return f"<td>{fmt.format(value)}{spread}</td>"
 
 
-def strips_png(strips: dict[str, list]) -> list[bytes]:
-    """One figure per pair: the pixel average, then each model's decoded blend, left to right."""
+def strips_png(strips: dict[str, list], ends: list) -> list[bytes]:
+    """One figure per pair: the pixel average of the two real digits, then each model's decoded blend."""
     import matplotlib.pyplot as plt
 
-    names = list(strips)
-    paths = {name: np.asarray(strips[name], dtype=np.float32) / 255 for name in names}
-    first = paths[names[0]]
+    ends_array = np.asarray(ends, dtype=np.float32) / 255  # (pairs, 2, 28, 28)
+    paths = {name: np.asarray(images, dtype=np.float32) / 255 for name, images in strips.items()}
+    steps = next(iter(paths.values())).shape[1]
     figures = []
-    for pair in range(first.shape[0]):
-        a, b = first[pair, 0], first[pair, -1]
-        steps = first.shape[1]
-        rows = {
-            "pixel average (of the first model's ends)": [
-                (1 - t) * a + t * b for t in np.linspace(0, 1, steps)
-            ]
-        }
-        rows.update({name: paths[name][pair] for name in names})
+    for pair, (a, b) in enumerate(ends_array):
+        rows = {"pixel average": [(1 - t) * a + t * b for t in np.linspace(0, 1, steps)]}
+        rows.update({name: path[pair] for name, path in paths.items()})
         fig, axes = plt.subplots(
             len(rows), steps, figsize=(1.0 * steps + 2.4, 1.05 * len(rows)), squeeze=False
         )
@@ -71,7 +65,7 @@ def strips_png(strips: dict[str, list]) -> list[bytes]:
     return figures
 
 
-def write_page(path: Path, result: dict, strips: dict[str, list]) -> Path:
+def write_page(path: Path, result: dict, strips: dict[str, list], ends: list) -> Path:
     head = "".join(
         f"<th title='{html.escape(better)}'>{html.escape(title)}</th>" for _, title, _, better in COLUMNS
     )
@@ -84,7 +78,7 @@ def write_page(path: Path, result: dict, strips: dict[str, list]) -> Path:
     images = "".join(
         f"<h3>pair {k + 1}</h3><img alt='blend strips, pair {k + 1}' src='data:image/png;base64,"
         f"{base64.b64encode(png).decode()}'>"
-        for k, png in enumerate(strips_png(strips))
+        for k, png in enumerate(strips_png(strips, ends))
     )
     seeds = ", ".join(map(str, result["seeds"]))
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>notaverage zoo</title>

@@ -10,8 +10,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 from notaverage.errors import UserError
 from notaverage.fileio import atomic_write_text
 
@@ -86,6 +84,8 @@ def check_sweep_options(args: argparse.Namespace) -> None:
 
 def summarise(cells: list[dict], metrics: tuple[str, ...]) -> list[dict]:
     """One row per model: each metric's mean and sample sd over seeds (sd null with one seed)."""
+    import numpy as np  # here: building the CLI parser imports this module and must stay light
+
     by_model: dict[str, list[dict]] = {}
     for cell in cells:
         by_model.setdefault(cell["job"]["model"], []).append(cell["result"])

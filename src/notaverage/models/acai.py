@@ -29,7 +29,6 @@ class ACAIConfig:
     hidden: int = 256
     activation: str = "relu"
     image_size: int = 28
-    recon: str = "bce"  # or "mse", the authors' loss (the lines benchmark)
     weight: float = 0.5  # lambda: how much the autoencoder cares about fooling the critic
     gamma: float = 0.2  # critic regulariser mix
 
@@ -70,11 +69,8 @@ class ACAI(NumpyFace, nn.Module):
         z_mix = alpha * z + (1 - alpha) * z.roll(1, dims=0)  # each code with its batch neighbour's
         mixed = torch.sigmoid(self.decoder(z_mix))
         fool = self._frozen_critic(mixed).pow(2).mean()
-        # the authors' lambda weighs a per-pixel mean loss; our "bce" sums over pixels, so scale with them
-        per_image = x[0].numel() if self.config.recon == "bce" else 1
-        autoencoder = (
-            reconstruction_loss(logits, x, self.config.recon) + self.config.weight * fool * per_image
-        )
+        # the paper's lambda weighs a per-pixel mean loss; ours sums over pixels, so the critic term does too
+        autoencoder = reconstruction_loss(logits, x) + self.config.weight * fool * x[0].numel()
         g = self.config.gamma
         critic = (self.critic(mixed.detach()) - alpha).pow(2).mean() + self.critic(
             g * x + (1 - g) * recon.detach()

@@ -18,17 +18,13 @@ class AEConfig:
     hidden: int = 256
     activation: str = "relu"
     image_size: int = 28
-    recon: str = "bce"  # or "mse", the ACAI authors' loss (the lines benchmark)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str = "bce") -> torch.Tensor:
-    """ "bce": Bernoulli negative log-likelihood summed over pixels, mean over the batch (nats per
-    image). "mse": the ACAI authors' loss, mean squared error per pixel on the [-1, 1] scale."""
-    if kind == "mse":
-        return F.mse_loss(2 * torch.sigmoid(logits) - 1, 2 * x - 1)
+def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Bernoulli negative log-likelihood summed over pixels, mean over the batch (nats per image)."""
     return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
 
 
@@ -50,4 +46,4 @@ class ConvAutoencoder(NumpyFace, nn.Module):
         return self.decoder(z)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        return reconstruction_loss(self.decoder(self.encoder(x)), x, self.config.recon)
+        return reconstruction_loss(self.decoder(self.encoder(x)), x)
