@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class ZooBudget:
     limit: int | None  # training digits (None: all 60,000); test digits are a sixth (lab.load_data)
-    epochs: int
+    steps: int  # optimiser steps, the same for every network
     batch_size: int
     judge_preset: str  # the preset the judge and the hybrid finder's classifier train with
     eval_digits: int  # test digits for active units, class-preserving reconstruction
@@ -24,7 +24,7 @@ class ZooBudget:
 BUDGETS = {
     "full": ZooBudget(
         limit=None,
-        epochs=3,
+        steps=1407,  # the fast preset's VAE budget: 3 passes over 60,000 digits
         batch_size=128,
         judge_preset="fast",
         eval_digits=2000,
@@ -37,7 +37,7 @@ BUDGETS = {
     ),
     "quick": ZooBudget(
         limit=2000,
-        epochs=4,
+        steps=128,
         batch_size=64,
         judge_preset="tiny",
         eval_digits=330,
@@ -51,7 +51,7 @@ BUDGETS = {
     # the tests: the session fixtures' 3,000 digits, so the judge and classifier are already trained
     "tiny": ZooBudget(
         limit=3000,
-        epochs=1,
+        steps=32,
         batch_size=64,
         judge_preset="tiny",
         eval_digits=200,

@@ -34,12 +34,13 @@ from notaverage.evidence.blends import Ruler, model_paths, path_metrics, pixel_p
 from notaverage.fileio import atomic_path
 from notaverage.latent import hybrid_search
 from notaverage.leaderboard.budgets import BUDGETS, HYBRID_CLASSES, STRIP_PAIRS, STRIP_STEPS, ZooBudget
-from notaverage.leaderboard.models import ZOO
+from notaverage.leaderboard.models import ZOO_MODELS
 from notaverage.metrics import data_copying_test, iwae_nll, paired_difference_ci, reference_nn_median
 from notaverage.metrics.generative import dynamic_binarize
 from notaverage.metrics.model_check import check_autoencoder
 from notaverage.models.beta_vae import BetaVAE
 from notaverage.models.cvae import ConditionalVAE
+from notaverage.models.registry import spec
 from notaverage.models.vae import ConvVAE
 from notaverage.store import cache_key
 from notaverage.training import TrainConfig, fit
@@ -51,7 +52,7 @@ def config_tag(name: str, budget_name: str) -> str:
     """A short hash of the model's hyperparameters and the budget: changed settings make new cells."""
     return cache_key(
         {
-            "model": ZOO[name].config.to_dict(),
+            "model": spec(name).config.to_dict(),
             "budget": asdict(BUDGETS[budget_name]),
             "strips": [STRIP_PAIRS, STRIP_STEPS],
             "hybrid": HYBRID_CLASSES,
@@ -72,14 +73,14 @@ def judges(data, budget: ZooBudget, progress: bool = False) -> tuple:
 
 
 def train(name: str, seed: int, data, budget: ZooBudget, state_dir: Path | None):
-    entry = ZOO[name]
+    entry = spec(name)
     torch.manual_seed(seed)  # the initial weights
     model = entry.build()
     images = as_float(data.train_images)
-    if entry.closed_form:
+    if entry.recipe is None:  # closed form (PCA)
         return model.fit(images, seed=seed)
     config = TrainConfig(
-        epochs=budget.epochs, batch_size=budget.batch_size, lr=budget.lr, seed=seed, binarize=True
+        steps=budget.steps, batch_size=budget.batch_size, lr=budget.lr, seed=seed, binarize=True
     )
     fit(
         model,
@@ -168,8 +169,8 @@ def _realism(model, ruler: Ruler, test, labels, budget: ZooBudget) -> tuple[dict
 
 
 def zoo_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | None = None) -> dict:
-    if name not in ZOO:
-        raise UserError(f"unknown zoo model {name!r}; choose from {', '.join(ZOO)}")
+    if name not in ZOO_MODELS:
+        raise UserError(f"unknown zoo model {name!r}; choose from {', '.join(ZOO_MODELS)}")
     budget = BUDGETS[budget_name]
     data = zoo_data(budget)
     judge, classifier = judges(data, budget)

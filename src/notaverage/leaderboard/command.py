@@ -57,12 +57,13 @@ def _fmt(value, spec: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from notaverage.leaderboard.budgets import BUDGETS
     from notaverage.leaderboard.cell import config_tag, judges, zoo_data
-    from notaverage.leaderboard.models import ZOO
+    from notaverage.leaderboard.models import ZOO_MODELS
+    from notaverage.models.registry import spec
     from notaverage.leaderboard.page import write_page
     from notaverage.sweep import Job, run_sweep
 
     check_sweep_options(args)
-    names = parse_models(args.models, ZOO, ZOO)
+    names = parse_models(args.models, ZOO_MODELS, ZOO_MODELS)
     budget_name = args.budget or ("quick" if args.quick else "full")
     started = time.monotonic()
     if not args.ray:  # train the shared judge once here, not in every worker at the same time
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     )
     rows = summarise(cells, METRICS)
     for row in rows:
-        row["summary"] = ZOO[row["name"]].summary
+        row["summary"] = spec(row["name"]).summary
     strips = {cell["job"]["model"]: cell["result"]["strips"] for cell in cells if cell["job"]["seed"] == 0}
     result = {
         "budget": budget_name,

@@ -85,7 +85,7 @@ def write_page(path: Path, result: dict, strips: dict[str, list], ends: list) ->
 <style>{STYLE}</style></head><body>
 <h1>Autoencoder zoo: one budget, one yardstick</h1>
 <p>Budget <b>{html.escape(result["budget"])}</b>: {result["limit"] or 60000} training digits,
-{result["epochs"]} epochs of batch {result["batch_size"]}; seeds {seeds}. Each figure is the mean over
+{result["steps"]} optimiser steps of batch {result["batch_size"]}; seeds {seeds}. Each figure is the mean over
 seeds &plusmn; the sample standard deviation across seeds. Ratios are nearest-training-digit distances
 over the median for real test digits (1 = as typical as a real digit). How each number is made:
 docs/ZOO.md.</p>

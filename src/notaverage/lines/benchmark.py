@@ -97,7 +97,8 @@ def train_line_model(
     torch.manual_seed(seed)  # the initial weights
     model_cls, model_config = LINE_MODELS[name]
     model = model_cls(model_config)
-    config = TrainConfig(epochs=budget.epochs, batch_size=budget.batch_size, lr=budget.lr, seed=seed)
+    steps = budget.epochs * -(-len(images) // budget.batch_size)  # fit takes a step budget
+    config = TrainConfig(steps=steps, batch_size=budget.batch_size, lr=budget.lr, seed=seed)
     history = fit(
         model,
         images,
