@@ -132,6 +132,12 @@ def run(args: argparse.Namespace) -> int:
     rows = summarise(cells, ("mean_distance", "smoothness", "train_seconds"))
     for row in rows:
         row["paper"] = PAPER_TABLE_1.get(row["name"])
+        # per seed, so a collapsed run (every path unscored: one image decoded for all) stays visible
+        row["per_seed"] = [
+            {k: c["result"][k] for k in ("seed", "mean_distance", "smoothness", "unscored_paths")}
+            for c in cells
+            if c["job"]["model"] == row["name"]
+        ]
     result = {
         "benchmark": "ACAI lines (Berthelot et al., ICLR 2019, Table 1)",
         "protocol": {
