@@ -5,6 +5,7 @@ so a second `tour` with the same data and preset finds its models and retrains n
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,14 @@ from notaverage.errors import UserError
 from notaverage.models.classifier import ClassifierConfig, CNNClassifier
 from notaverage.models.linear import LinearConfig, PCAAutoencoder
 from notaverage.models.vae import ConvVAE, VAEConfig
-from notaverage.store import CheckpointError, cache_key, load_model, read_config, save_model
+from notaverage.store import (
+    CheckpointError,
+    CorruptCheckpoint,
+    cache_key,
+    load_model,
+    read_config,
+    save_model,
+)
 from notaverage.training import TrainConfig, fit
 
 # The judge differs from the classifier in architecture (3x3 kernels, dense 64) and in seed.
@@ -109,8 +117,11 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
         try:
             model = load_model(folder)
             return TrainedModel(name, model, folder, reused=True, meta=model.meta_)
+        except CorruptCheckpoint:  # damaged on disk: say so (one line), then train it again below
+            print(f"notaverage: the cached {name} model in {folder} is corrupt (its weights fail their "
+                  "SHA-256 check); retraining it", file=sys.stderr)
         except CheckpointError:
-            pass  # not trained yet, or unusable: train it below
+            pass  # not trained yet, or from another format version: train it below
     model_config, train_config = PRESETS[preset][name]
     model = _build(name, model_config)
     started = time.monotonic()

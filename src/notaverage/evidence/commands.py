@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from notaverage import __version__, figures
+from notaverage import figures
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.evidence import plots
 from notaverage.evidence.blends import Ruler
@@ -20,6 +21,22 @@ from notaverage.store import cache_key
 from notaverage.zoo import ABLATION, get_models
 
 REPORT_MODELS = ("vae", "linear", "classifier", "judge", ABLATION)
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# The code that turns trained models into the report's numbers and page: a change to any of it
+# must recompute a report rather than reuse one (the package version alone does not move).
+REPORT_CODE = ("metrics", "evidence", "report", "latent.py")
+
+
+def report_code_fingerprint() -> str:
+    """SHA-256 over the relative path and bytes of every .py/.html file of REPORT_CODE."""
+    digest = hashlib.sha256()
+    for part in REPORT_CODE:
+        base = PACKAGE_DIR / part
+        for path in sorted(base.rglob("*")) if base.is_dir() else [base]:
+            if path.is_file() and path.suffix in (".py", ".html"):
+                digest.update(f"{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _ruler(judge, data: MnistData, n_train: int = 20_000, n_reference: int = 1000, seed: int = 0) -> Ruler:
@@ -80,8 +97,8 @@ def run_report(out: Path, data: MnistData, preset: str = "fast", seed: int = 0, 
     """Train or reuse the report's models, compute the evidence, write report.html + report.json.
 
     With `reuse`, a report already in `out` computed from the same trained models, data, settings
-    and notaverage version is kept as it is (the computation is deterministic, so it would come out
-    the same); `tour` uses this so that a second tour is quick.
+    and report code (`report_code_fingerprint`) is kept as it is (the computation is deterministic,
+    so it would come out the same); `tour` uses this so that a second tour is quick.
     """
     from notaverage.report import write_report
 
@@ -89,11 +106,12 @@ def run_report(out: Path, data: MnistData, preset: str = "fast", seed: int = 0, 
     trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
     config = config or EvidenceConfig(seed=seed)
     inputs_key = cache_key({"models": sorted(t.folder.name for t in trained.values()),
-                            "config": asdict(config), "data": data.fingerprint, "version": __version__})
+                            "config": asdict(config), "data": data.fingerprint,
+                            "code": report_code_fingerprint()})
     json_path = Path(out) / "report.json"
     previous = _previous_report(json_path, inputs_key) if reuse and models is None else None
     if previous is not None:
-        log(f"report: reusing {json_path} (same models, data and settings)")
+        log(f"report: reusing {json_path} (same models, data, settings and code)")
         return {"html": json_path.with_name("report.html"), "json": json_path, "numbers": previous,
                 "trained": trained, "seconds": time.monotonic() - started}
     models = {**{name: t.model for name, t in trained.items()}, **(models or {})}
