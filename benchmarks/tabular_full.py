@@ -33,7 +33,8 @@ def main() -> None:
     wall = time.perf_counter() - started
     v = doc["verdict"]
     print(f"wall time: {wall:.0f} s ({wall / 60:.1f} min) for {doc['timing']['fits']} fits")
-    print(f"verdict counts: {v['wins']} wins, {v['ties']} ties, {v['losses']} losses of {v['settings']} settings")
+    print(f"verdict counts ({v['family']} family, Holm): {v['better']} better, {v['equivalent']} equivalent, "
+          f"{v['worse']} worse, {v['inconclusive']} inconclusive of {v['settings']} settings")
     print(v["text"])
     print(f"report: {html_path}\ndata: {json_path}")
 

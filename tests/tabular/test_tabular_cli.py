@@ -17,13 +17,18 @@ from notaverage.tabular import cli
 SRC = Path(__file__).resolve().parents[2] / "src"
 JSON_KEYS = {"schema", "claim", "config", "datasets", "unavailable", "models", "splits", "settings", "sweeps",
              "verdict", "results", "timing"}
-SETTING_KEYS = {"task", "split", "kind", "repeats", "n_train", "n_test", "oracle_rmse", "models", "comparison",
-                "comparison_log_score", "comparison_plain"}
-MODEL_KEYS = {"rmse", "crps", "log_score", "coverage90", "width90", "family", "fit_seconds", "failures"}
-COMPARISON_KEYS = {"metric", "best_linear", "best_boosting", "outcome", "linear", "boosting", "diff", "rel_diff",
-                   "t", "p"}
-VERDICT_KEYS = {"claim", "metric", "alpha", "test", "settings", "wins", "ties", "losses", "by_kind", "log_score",
-                "plain_lgbm_vs_ols", "losses_detail", "wins_detail", "ties_detail", "text"}
+SETTING_KEYS = {"task", "split", "kind", "repeats", "n_train", "n_test", "oracle_rmse", "models",
+                "comparison",
+                "comparison_log_score", "comparison_plain", "pairs"}
+MODEL_KEYS = {"rmse", "crps", "log_score", "coverage90", "width90", "family", "fit_seconds", "failures",
+              "singular_fits", "estimation"}
+COMPARISON_KEYS = {"metric", "best_linear", "best_boosting", "outcome", "linear", "boosting", "diff",
+                   "rel_diff",
+                   "t", "p", "p_holm", "p_bh", "ci95"}
+VERDICT_KEYS = {"claim", "metric", "alpha", "test", "settings", "wins", "ties", "losses", "by_kind",
+                "log_score",
+                "plain_lgbm_vs_ols", "losses_detail", "wins_detail", "ties_detail", "text", "by_family"}
+OUTCOMES = {"better", "equivalent", "inconclusive", "worse"}
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -75,9 +80,11 @@ def test_module_entry_point_exits_2_with_one_line():
 
 def test_importing_the_package_is_cheap():
     code = ("import sys, notaverage.tabular, notaverage.tabular.cli; "
-            "print([m for m in ('pandas', 'lightgbm', 'gpboost', 'statsmodels', 'matplotlib') if m in sys.modules])")
+            "print([m for m in ('pandas', 'lightgbm', 'gpboost', 'statsmodels', 'matplotlib') "
+            "if m in sys.modules])")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=False)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 
@@ -94,20 +101,28 @@ def test_quick_run_writes_html_and_json_with_every_documented_key(tmp_path, caps
     splits_seen = set()
     for setting in doc["settings"]:
         assert set(setting) == SETTING_KEYS
-        assert COMPARISON_KEYS <= set(setting["comparison"])
+        assert set(setting["comparison"]) >= COMPARISON_KEYS
+        assert setting["comparison"]["outcome"] in OUTCOMES
+        low, high = setting["comparison"]["ci95"]
+        assert low <= setting["comparison"]["rel_diff"] <= high
         for name, model in setting["models"].items():
             assert set(model) == MODEL_KEYS, name
         splits_seen.add(setting["split"])
         if setting["kind"] == "simulated":
             assert setting["oracle_rmse"] > 0
     assert splits_seen == {"random", "time", "group", "spatial"}
-    assert set(doc["verdict"]) == VERDICT_KEYS
+    assert set(doc["verdict"]) >= VERDICT_KEYS
+    assert doc["config"]["equivalence_margin"] == 0.02
     v = doc["verdict"]
-    assert v["wins"] + v["ties"] + v["losses"] == v["settings"] == len(doc["settings"])
+    assert v["family"] == "real" and set(v["by_family"]) == {"real", "simulated"}
+    real = [s for s in doc["settings"] if s["kind"] == "real"]
+    assert v["wins"] + v["ties"] + v["losses"] == v["settings"] == len(real)
+    assert v["by_family"]["simulated"]["settings"] == len(doc["settings"]) - len(real)
     html = (out / "tabular.html").read_text()
     assert v["text"].split(" (")[0] in html.replace("&#x27;", "'")
+    assert "smoke test, not evidence" in html
     assert html.count("data:image/png;base64,") >= 3
     assert "http://" not in html and "https://" not in html  # works offline
     printed = capsys.readouterr().out
-    assert "tabular.html" in printed and "Boosting" in printed
+    assert "tabular.html" in printed and "Verdict computed from the real family" in printed
     assert not list(out.glob(".*.tmp"))  # atomic writes left no temp files

@@ -103,3 +103,24 @@ def test_score_known_answers():
     t, p = corrected_t_test([1.0, 2.0, 3.0], 0.25)
     assert t == pytest.approx(2 / np.sqrt(1 / 3 + 0.25))
     assert 0.05 < p < 0.2
+
+
+def test_singular_fits_are_detected_as_lme4_does():
+    from notaverage.tabular.linear import is_singular
+
+    assert is_singular(np.array([[1e-12]]), 1.0)
+    assert is_singular(np.array([[1.0, 1.0], [1.0, 1.0]]), 1.0)  # correlation +1
+    assert not is_singular(np.array([[1.0, 0.3], [0.3, 0.5]]), 1.0)
+    # group means of the noise are exactly equal: the REML group variance is 0, a singular fit
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.arange(12), 6)
+    e = rng.normal(size=len(g))
+    e -= np.bincount(g, weights=e)[g] / 6
+    X = pd.DataFrame({"x": rng.normal(size=len(g))})
+    lmm = LinearMixed().fit(X, 1 + X["x"].to_numpy() + e, groups=pd.DataFrame({"g": g}))
+    assert (lmm.backend, lmm.estimation_, lmm.singular_) == ("statsmodels", "REML", True)
+    y = 1 + X["x"].to_numpy() + e + rng.normal(0, 2, 12)[g]
+    ok = LinearMixed().fit(X, y, groups=pd.DataFrame({"g": g}))
+    assert not ok.singular_

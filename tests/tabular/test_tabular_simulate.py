@@ -81,3 +81,43 @@ def test_mixedlm_recovers_the_variance_components():
     # and the fixed effects are the simulator's betas
     assert fit.fe_params["x1"] == pytest.approx(1.0, abs=0.15)
     assert fit.fe_params["t"] == pytest.approx(0.1, abs=0.03)
+
+
+def test_oracle_is_the_blup_with_true_variance_components():
+    """Random intercepts only: the oracle must equal the textbook shrinkage predictor
+    known mean + s_u^2 / (s^2 + n_g s_u^2) * (sum of the school's training residuals)."""
+    from notaverage.tabular.simulate import oracle_prediction
+
+    config = SimConfig(n_groups=10, n_subjects=1, n_times=6, hierarchy=1.0, slope_sd=0.0, intercept_sd=0.7)
+    task = simulate(config, 5)
+    train, test = np.flatnonzero(task.time < 4), np.flatnonzero(task.time >= 4)
+    mean, sd = oracle_prediction(task, train, test)
+    school = task.groups["school"].to_numpy()
+    su2, s2 = 0.7**2, 1.0
+    resid = task.y - task.known_mean
+    for i, row in enumerate(test):
+        mine = train[school[train] == school[row]]
+        shrink = su2 / (s2 + len(mine) * su2)
+        assert mean[i] == pytest.approx(task.known_mean[row] + shrink * resid[mine].sum())
+        assert sd[i] ** 2 == pytest.approx(su2 * s2 / (s2 + len(mine) * su2) + s2)
+    # with every random part switched off the oracle is the true mean with the noise sd
+    linear = simulate(SimConfig(n_groups=10, n_subjects=2, n_times=6), 5)
+    mean, sd = oracle_prediction(linear, train, test)
+    np.testing.assert_allclose(mean, linear.truth[test])
+    np.testing.assert_allclose(sd, 1.0)
+
+
+def test_fresh_data_per_repeat_and_the_oracle_above_the_noise_for_new_groups():
+    from notaverage.tabular.protocol import plan
+
+    task = simulate(replace(scenarios()["sim_hierarchy"], n_groups=15), 0, "sim_hierarchy")
+    units = [u for u in plan([task], 3, seed=0) if u[1] == "group"]
+    ys = [u[0].y for u in units]
+    assert not np.array_equal(ys[0], ys[1]) and not np.array_equal(ys[1], ys[2])
+    from notaverage.tabular.simulate import oracle_prediction
+
+    drawn, _, _, train, test = units[0]
+    mean, _ = oracle_prediction(drawn, train, test)
+    # new schools: nothing to learn about their intercepts, so the oracle pays their variance
+    assert np.sqrt(np.mean((drawn.y[test] - mean) ** 2)) > 1.15
+    np.testing.assert_allclose(mean, drawn.known_mean[test], atol=1e-9)  # other schools tell nothing

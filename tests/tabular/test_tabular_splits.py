@@ -66,3 +66,26 @@ def test_inner_holdout_mirrors_the_outer_kind(task):
     assert not set(school[tr]) & set(school[va])
     tr, va = inner_holdout("time", school, task.time, task.coords, task.location, task.n, seed=0)
     assert task.time[tr].max() < task.time[va].min()
+
+
+def test_spatial_split_holds_out_whole_groups(task):
+    school = task.groups["school"].to_numpy()
+    for train, test in make_splits(task, "spatial", 5, seed=4):
+        assert not set(school[train]) & set(school[test])
+
+
+def test_usjoin_is_centred_with_training_rows_only():
+    from notaverage.tabular.datasets import load
+    from notaverage.tabular.protocol import centre_by_time
+
+    usjoin = load("usjoin", quick=True)
+    for kind in ("spatial", "time"):
+        train, test = make_splits(usjoin, kind, 3, seed=1)[0]
+        centred = centre_by_time(usjoin, train)
+        moved = replace(usjoin, y=usjoin.y + np.where(np.isin(np.arange(usjoin.n), test), 100.0, 0.0))
+        again = centre_by_time(moved, train)
+        np.testing.assert_allclose(again.y[train], centred.y[train])  # held-out values change nothing
+        np.testing.assert_allclose(again.y[test], centred.y[test] + 100.0)
+        year = usjoin.time[train][0]
+        rows = train[usjoin.time[train] == year]
+        assert centred.y[rows].mean() == pytest.approx(0.0, abs=1e-12)  # per-year training mean removed

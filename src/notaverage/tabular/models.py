@@ -9,6 +9,8 @@ Every model follows one small scikit-learn-like API:
 
 `X` is a DataFrame of float features, `groups` a DataFrame of integer group codes (first column
 is the top-level group), `coords` an (n, 2) array. Heavy libraries load inside the models.
+Which models exist and which a task gets live in `registry.py` (it imports the model files;
+they import only this base, so imports point one way).
 """
 
 from __future__ import annotations
@@ -81,44 +83,3 @@ class Design:
     def index(self, column: str) -> int | None:
         """Position of a feature in the transformed matrix (after the intercept), if kept."""
         return self.columns.index(column) + 1 if column in self.columns else None
-
-
-MODEL_NAMES = ("ols", "ols_fe", "lmm", "lgbm", "lgbm_group", "gpboost")
-LINEAR = ("ols", "ols_fe", "lmm")
-BOOSTING = ("lgbm", "lgbm_group", "gpboost")
-
-
-def models_for(task, split: str) -> list[str]:
-    """Which models make sense for this task and split.
-
-    Group fixed effects cannot predict a group never seen in training, so `ols_fe` is left out
-    of new-group and spatial-block splits; the group-id feature is kept for trees (it is what a
-    practitioner would naively try, and the table shows what it costs).
-    """
-    names = ["ols", "lmm", "lgbm", "gpboost"]
-    if task.groups is not None:
-        names.insert(1, "ols_fe")
-        names.insert(4, "lgbm_group")
-        if split in ("group", "spatial"):
-            names.remove("ols_fe")
-    return names
-
-
-def build(name: str, task, split: str, seed: int, quick: bool) -> Model:
-    """A fresh, unfitted model configured for `task` (its random slopes and spatial structure)."""
-    from notaverage.tabular import linear, trees
-
-    slopes = tuple(task.slopes)
-    if name == "ols":
-        return linear.OLS()
-    if name == "ols_fe":
-        return linear.OLSFixedEffects()
-    if name == "lmm":
-        return linear.LinearMixed(slopes=slopes, spatial=task.spatial_effect)
-    if name == "lgbm":
-        return trees.LGBM(use_groups=False, valid_kind=split, seed=seed, quick=quick)
-    if name == "lgbm_group":
-        return trees.LGBM(use_groups=True, valid_kind=split, seed=seed, quick=quick)
-    if name == "gpboost":
-        return trees.GPBoost(spatial=task.spatial_effect, valid_kind=split, seed=seed, quick=quick)
-    raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")

@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 
-from notaverage.tabular.models import MODEL_NAMES
+from notaverage.tabular.registry import MODEL_NAMES
 from notaverage.tabular.simulate import EFFECTS
 
 COLOURS = {"ols": "#1f77b4", "ols_fe": "#6baed6", "lmm": "#08306b",
@@ -50,7 +50,7 @@ def scenario_figure(settings: list[dict]) -> str | None:
         return None
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(splits), figsize=(4.2 * len(splits), 3.6), squeeze=False, sharey=True)
-    for ax, split in zip(axes[0], splits):
+    for ax, split in zip(axes[0], splits, strict=True):
         names = [n for n in SCENARIO_ORDER if (n, split) in index]
         for model in MODEL_NAMES:
             ys = [_rel_oracle(index[(n, split)], model) for n in names]
@@ -73,7 +73,7 @@ def sweep_figure(settings: list[dict]) -> str | None:
         return None
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(effects), figsize=(3.4 * len(effects), 3.3), squeeze=False, sharey=True)
-    for ax, effect in zip(axes[0], effects):
+    for ax, effect in zip(axes[0], effects, strict=True):
         points = [(0.0, index.get(("sim_linear", "random"))), (1.0, index.get((f"sim_{effect}", "random")))]
         points += [(s["sweep_strength"], s) for s in settings
                    if s.get("sweep_effect") == effect and s["split"] == "random"]

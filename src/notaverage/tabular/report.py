@@ -17,7 +17,7 @@ from pathlib import Path
 
 from notaverage.fileio import atomic_write_text
 from notaverage.tabular import plots
-from notaverage.tabular.models import MODEL_NAMES
+from notaverage.tabular.registry import MODEL_NAMES
 from notaverage.tabular.scores import METRICS
 from notaverage.tabular.task import SPLIT_TEXT
 
@@ -78,7 +78,8 @@ def write(document: dict, out_dir: Path, figures: dict[str, str | None]) -> tupl
 
 def make_figures(settings: list[dict], sweeps: list[dict]) -> dict[str, str | None]:
     return {
-        "Error relative to the oracle as each simulated effect is switched on": plots.scenario_figure(settings),
+        "Error relative to the oracle as each simulated effect is switched on":
+            plots.scenario_figure(settings),
         "Error relative to the oracle as one effect's strength grows": plots.sweep_figure(settings + sweeps),
         "Real data: RMSE relative to the best linear model": plots.real_figure(settings),
         "Calibration: coverage of the 90% intervals": plots.coverage_figure(settings),
@@ -107,6 +108,7 @@ def render_html(doc: dict, figures: dict[str, str | None]) -> str:
              f"<title>notaverage tabular benchmark</title><style>{CSS}</style></head><body>"),
              "<h1>Do boosted trees beat linear regression on human-systems data?</h1>",
              f"<p class='claim'>Claim under test: “{e(doc['claim'])}”.</p>",
+             _banner(doc),
              f"<div class='verdict'><h2>Verdict</h2><p>{e(v['text'])}</p></div>",
              _config_html(doc)]
     for title, png in figures.items():
@@ -122,6 +124,16 @@ def render_html(doc: dict, figures: dict[str, str | None]) -> str:
     parts.append("<h2>Limitations</h2><ul>" + "".join(f"<li>{e(t)}</li>" for t in LIMITS) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _banner(doc: dict) -> str:
+    if not doc["config"]["quick"]:
+        return ""
+    return ("<div class='banner'><b>Quick run: a smoke test, not evidence.</b> Fewer datasets, smaller "
+            f"simulations, {doc['config']['repeats']} repeats and a reduced tuning budget: it checks that "
+            "the "
+            "pipeline runs end to end. Its outcomes carry almost no power; run without --quick for the "
+            "benchmark.</div>")
 
 
 def _config_html(doc: dict) -> str:
@@ -172,7 +184,8 @@ def _datasets_html(doc: dict) -> str:
     rows = "".join("<tr><td>" + html.escape(name) + "</td>"
                    + "".join(f"<td>{html.escape(str(meta.get(k, '')))}</td>" for k in keys) + "</tr>"
                    for name, meta in doc["datasets"].items())
-    missing = "".join(f"<li>{html.escape(u['name'])}: {html.escape(u['reason'])}</li>" for u in doc["unavailable"])
+    missing = "".join(f"<li>{html.escape(u['name'])}: {html.escape(u['reason'])}</li>"
+                      for u in doc["unavailable"])
     return (f"<h2>Datasets</h2><table>{'<tr>' + head + '</tr>'}{rows}</table>"
             + (f"<p>Not available offline:</p><ul>{missing}</ul>" if missing else ""))
 
@@ -181,6 +194,7 @@ CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.4em 0 1.2em;font-size:.85em}
 th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
+.banner{background:#fff4ce;border:2px solid #c9a100;padding:.5em 1em;margin:1em 0}
 .verdict{background:#f4f4f8;border-left:4px solid #446;padding:.2em 1em}
 .claim{font-style:italic} .small{font-size:.8em;color:#555;margin:0}
 .win{color:#1a7f37} .loss{color:#b3261e} .tie{color:#666} .fail{color:#b3261e}

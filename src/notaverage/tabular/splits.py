@@ -9,8 +9,10 @@ the corrected resampled t-test (Nadeau & Bengio 2003) can use n_test / n_train p
            `repeats` consecutive blocks; pair j trains on all times before block j, tests on it.
            The first origin must leave at least three occasions for training.
 - group:   shuffled GroupKFold on the top-level group with 5 folds; repeats beyond 5 reshuffle.
-- spatial: distinct locations are clustered into 10 k-means blocks; blocks are then held out as
-           in `group`, so test locations are surrounded by other test locations, not by training.
+- spatial: new groups in new places. The top-level groups' centroids (or, without groups, the
+           distinct locations) are clustered into 10 k-means blocks; blocks are then held out as in
+           `group`, so no tested group or location is in training and test locations are
+           surrounded by other test locations, not by training.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def make_splits(task: Task, kind: str, repeats: int, seed: int) -> list[tuple[np
         return rolling_origin(task.time, repeats)
     if kind == "group":
         return group_folds(task.top_group, repeats, rng)
-    return group_folds(spatial_blocks(task.coords, task.location, seed), repeats, rng)
+    return group_folds(spatial_blocks(task.coords, task.location, seed, task.top_group), repeats, rng)
 
 
 def random_within_groups(groups: np.ndarray | None, n: int, rng, fraction: float = TEST_FRACTION):
@@ -73,7 +75,7 @@ def group_folds(groups: np.ndarray, repeats: int, rng):
     levels = np.unique(groups)
     pairs = []
     while len(pairs) < repeats:
-        fold_of = dict(zip(rng.permutation(levels), np.arange(len(levels)) % N_FOLDS))
+        fold_of = dict(zip(rng.permutation(levels), np.arange(len(levels)) % N_FOLDS, strict=True))
         folds = np.array([fold_of[g] for g in groups])
         for k in range(N_FOLDS):
             if len(pairs) < repeats:
@@ -81,15 +83,27 @@ def group_folds(groups: np.ndarray, repeats: int, rng):
     return pairs
 
 
-def spatial_blocks(coords: np.ndarray, location: np.ndarray, seed: int) -> np.ndarray:
-    """Block id per row: k-means on the distinct locations, so a location never straddles blocks."""
+def spatial_blocks(coords: np.ndarray, location: np.ndarray, seed: int, groups=None) -> np.ndarray:
+    """Block id per row: k-means on the top-level groups' centroids (so a group never straddles
+    blocks), or on the distinct locations when there are no groups."""
     from sklearn.cluster import KMeans
 
-    ids, first = np.unique(location, return_index=True)
+    unit = location if groups is None else np.asarray(groups)
+    ids, inverse = np.unique(unit, return_inverse=True)
+    inverse = inverse.ravel()
+    centres = np.column_stack([np.bincount(inverse, weights=coords[:, k]) / np.bincount(inverse)
+                               for k in range(coords.shape[1])])
     n_blocks = min(N_BLOCKS, len(ids))
-    labels = KMeans(n_clusters=n_blocks, n_init=4, random_state=seed).fit_predict(coords[first])
-    block_of = dict(zip(ids, labels))
-    return np.array([block_of[loc] for loc in location])
+    labels = KMeans(n_clusters=n_blocks, n_init=4, random_state=seed).fit_predict(centres)
+    return labels[inverse]
+
+
+def location_ids(coords) -> np.ndarray | None:
+    """One integer per distinct coordinate pair (None without coordinates)."""
+    if coords is None:
+        return None
+    _, ids = np.unique(np.asarray(coords, dtype=float), axis=0, return_inverse=True)
+    return ids.ravel()
 
 
 def inner_holdout(kind: str, groups, time, coords, location, n: int, seed: int):
@@ -105,8 +119,9 @@ def inner_holdout(kind: str, groups, time, coords, location, n: int, seed: int):
                 return train, valid
         if kind == "group" and groups is not None and len(np.unique(groups)) >= N_FOLDS:
             return group_folds(groups, 1, rng)[0]
-        if kind == "spatial" and coords is not None and len(np.unique(location)) >= N_BLOCKS:
-            return group_folds(spatial_blocks(coords, location, seed), 1, rng)[0]
+        units = location if groups is None else groups
+        if kind == "spatial" and coords is not None and len(np.unique(units)) >= N_BLOCKS:
+            return group_folds(spatial_blocks(coords, location, seed, groups), 1, rng)[0]
     except ValueError:
         pass
     return random_within_groups(groups, n, rng)

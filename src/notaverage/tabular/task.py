@@ -34,8 +34,6 @@ class Task:
     y: np.ndarray
     splits: tuple[str, ...]
     groups: object = None  # pandas.DataFrame of int codes; first column = top-level group
-    nested: bool = True  # extra group columns nested in the first, else crossed (documentation only:
-    # GPBoost treats both alike because a nested id is never reused across its parents)
     slopes: tuple[str, ...] = ()  # columns of X with random slopes per top-level group
     time: np.ndarray | None = None
     coords: np.ndarray | None = None  # (n, 2), one location per row
@@ -43,6 +41,7 @@ class Task:
     spatial_effect: bool = False  # mixed models krige location effects (spatial random effect)
     truth: np.ndarray | None = None  # true conditional mean (simulated tasks only)
     noise_sd: float | None = None
+    known_mean: np.ndarray | None = None  # the part of the truth a known function of X (simulated only)
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -50,7 +49,7 @@ class Task:
         self.y = np.asarray(self.y, dtype=float)
         if len(self.X) != n:
             raise ValueError(f"{self.name}: X has {len(self.X)} rows, y has {n}")
-        for name in ("time", "coords", "location", "truth"):
+        for name in ("time", "coords", "location", "truth", "known_mean"):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise ValueError(f"{self.name}: {name} has {len(value)} rows, y has {n}")
@@ -88,6 +87,15 @@ class TaskView:
     @property
     def y(self) -> np.ndarray:
         return self.task.y[self.rows]
+
+    @property
+    def top_group(self) -> np.ndarray | None:
+        g = self.task.top_group
+        return None if g is None else g[self.rows]
+
+    def subset(self, rows: np.ndarray) -> TaskView:
+        """Rows of this view (positions within it)."""
+        return TaskView(self.task, self.rows[np.asarray(rows)])
 
     @property
     def groups(self):
