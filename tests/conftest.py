@@ -35,8 +35,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        report.outcome, report.longrepr = "failed", f"skipped under CI=true (not allowed): {reason}"
+        _fail_the_skip(report)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -45,8 +44,13 @@ def pytest_make_collect_report(collector):
     outcome = yield
     report = outcome.get_result()
     if IN_CI and report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        report.outcome, report.longrepr = "failed", f"skipped under CI=true (not allowed): {reason}"
+        _fail_the_skip(report)
+
+
+def _fail_the_skip(report) -> None:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped under CI=true (not allowed): {reason.removeprefix('Skipped: ')}"
 
 
 def closed_port_url() -> str:
