@@ -21,7 +21,7 @@ from notaverage.store import load_model, read_config
 REPO = Path(__file__).resolve().parents[1]
 KILL_SEED = 2026  # the 5 kill points are drawn from random.Random(KILL_SEED)
 
-# The tiny-preset VAE on 128 sample digits (2 batches x 15 epochs = 30 steps), through the same
+# The tiny-preset VAE on 128 sample digits (today 2 batches x 15 epochs = 30 steps), through the same
 # get_model a command uses, with a resume point after every step (so kills also land mid-save).
 # Each training step prints "call N" (N counts the steps of this process) just before it runs.
 CHILD = textwrap.dedent("""
@@ -100,14 +100,15 @@ def test_sigkill_at_five_random_points_resumes_from_the_last_checkpoint(tmp_path
     child = _start(tmp_path, cache)
     out, err = child.communicate(timeout=600)
     assert child.returncode == 0, err
-    steps_run = len(re.findall(r"call \d+", out))
-    assert steps_run == 30 - resumed_from  # the last run went on from the last resume point
     folder = Path(out.split("done ", 1)[1].strip())
     assert not folder.with_name(folder.name + ".partial").exists()
     load_model(folder)
 
     ref_out, err = reference.communicate(timeout=600)
     assert reference.returncode == 0, err
+    total_steps = len(re.findall(r"call \d+", ref_out))  # 30 with today's tiny preset
+    assert total_steps > 25  # room for the 5 kills (at most 5 steps each)
+    assert len(re.findall(r"call \d+", out)) == total_steps - resumed_from  # went on from the last point
     ref_folder = Path(ref_out.split("done ", 1)[1].strip())
     assert ref_folder.name == folder.name
     # The same weights, byte for byte, as the uninterrupted run (config.json holds their SHA-256).
