@@ -22,7 +22,7 @@ install: $(PY)
 	$(PIP) install $(CONSTRAINTS) -e ".[web,tabular]"
 
 install-dev: $(PY)
-	$(PIP) install $(CONSTRAINTS) -e ".[web,tabular,dev]"
+	$(PIP) install $(CONSTRAINTS) -e ".[web,tabular,ray,dev]"
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
 browser:

@@ -39,7 +39,7 @@ def test_train_reuses_cached_models(small_models, capsys):
 
 def test_blend_writes_one_png_with_three_rows(small_models, tmp_path, capsys):
     out = tmp_path / "blend.png"
-    assert main(["blend", "9", "2", "--steps", "7", "--out", str(out), *SMALL]) == 0
+    assert main(["blend", "9", "2", "--images", "7", "--out", str(out), *SMALL]) == 0
     assert capsys.readouterr().out.strip().endswith(str(out))
     width, height = png_size(out)
     assert width > 2 * height  # 7 columns by 3 rows
@@ -58,7 +58,7 @@ def test_sample_shows_new_digits_beside_neighbours(small_models, tmp_path, capsy
     out = tmp_path / "s.png"
     assert main(["sample", "--digit", "4", "-n", "16", "--out", str(out), *SMALL]) == 0
     text = capsys.readouterr().out
-    assert text.strip().splitlines()[-1] == str(out)
+    assert text.strip().splitlines()[-1] == str(out) and "a real test 4 at median" in text
     median = float(text.split("median pixel distance ")[1].split(" ")[0])
     closest = float(text.split("closest ")[1].split(")")[0])
     assert 0.5 < closest <= median  # a copy of a training digit would be at distance 0
@@ -83,12 +83,12 @@ def test_tour_writes_every_picture_and_a_second_tour_retrains_nothing(small_mode
     (["blend", "9"], "required"),
     (["blend", "9", "x"], "not a digit 0-9, test:N or an existing"),
     (["blend", "9", "test:99999"], "out of range"),
-    (["blend", "9", "2", "--steps", "1"], "at least 2"),
-    (["blend", "9", "2", "--steps", "abc"], "not a whole number"),
+    (["blend", "9", "2", "--images", "1"], "at least 2"),
+    (["blend", "9", "2", "--images", "abc"], "not a whole number"),
     (["sample", "--digit", "12"], "not a digit 0-9"),
     (["sample", "--digit", "3", "-n", "0"], "at least 1"),
     (["train", "--preset", "huge"], "invalid choice"),
-    (["train", "--seed", "-4"], "seed"),
+    (["train", "--train-seed", "-4"], "must be between 0 and"),
     (["tour", "--limit", "50"], "too small"),
     (["frobnicate"], "invalid choice"),
     (["tabular", "--datasets", "nope"], "unknown dataset 'nope'"),
@@ -119,7 +119,7 @@ def _read_into(stream, sink: list) -> None:
 
 def test_ctrl_c_saves_a_resume_point_and_resume_finishes_with_a_model_that_loads(small_mnist, tmp_path):
     env = {**os.environ, "NOTAVERAGE_CACHE": str(tmp_path / "cache")}
-    args = [sys.executable, "-m", "notaverage.cli", "train", "--limit", "1000", "--preset", "tiny", "--seed", "7"]
+    args = [sys.executable, "-m", "notaverage.cli", "train", "--limit", "1000", "--preset", "tiny", "--train-seed", "7"]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     errors: list[bytes] = []
     threading.Thread(target=_read_into, args=(process.stderr, errors), daemon=True).start()

@@ -17,9 +17,11 @@ from notaverage.data.preprocess import preprocess_image
 from notaverage.errors import UserError
 from notaverage.latent import class_code_gaussians, sample_digits, three_paths
 from notaverage.metrics.neighbors import nearest_training_digits
+from notaverage.metrics.realism import reference_nn_median
 from notaverage.zoo import get_models
 
 TOUR_BLENDS = [(9, 2), (4, 9), (3, 8)]  # the 9-2 of the mission, then two other classic neighbours
+TOUR_SAMPLES = 6  # new digits per class in the tour's samples picture (10 rows of 6 pairs fit a slide)
 
 
 @dataclass
@@ -29,6 +31,12 @@ class Digit:
     image: np.ndarray
     label: int
     name: str
+    note: str = ""  # one line when the VAE's reconstruction reads as another class
+
+
+def an(label: int) -> str:
+    """The article for a digit read aloud: "an 8", "a 9"."""
+    return f"an {label}" if label == 8 else f"a {label}"
 
 
 def load_data(data_dir=None, limit: int | None = None, seed: int = 0, progress: bool = True) -> MnistData:
@@ -43,8 +51,22 @@ def load_data(data_dir=None, limit: int | None = None, seed: int = 0, progress: 
     return data
 
 
+def _file_spec(spec: str, which: str) -> tuple[Path, int | None]:
+    """`me.png` or `me.png:9` (the image's true class)."""
+    match = re.fullmatch(r"(.+):(\d)", spec)
+    if match and not Path(spec).expanduser().is_file():
+        path, label = Path(match.group(1)).expanduser(), int(match.group(2))
+    else:
+        path, label = Path(spec).expanduser(), None
+    if not path.is_file():
+        raise UserError(f"{which}: {spec!r} is not a digit 0-9, test:N or an existing PNG/JPEG file "
+                        f"(optionally FILE:LABEL, e.g. me.png:9)")
+    return path, label
+
+
 def resolve_digit(spec: str, data: MnistData, classifier, seed: int = 0, which: str = "A") -> Digit:
-    """`7` (a test digit of class 7), `test:123` (test index 123) or a path to a PNG/JPEG image."""
+    """`7` (a test digit of class 7, drawn with `seed`), `test:123` (test index 123), or an image file,
+    optionally `FILE:LABEL` to state its true class (else the classifier's reading is used)."""
     spec = str(spec).strip()
     if re.fullmatch(r"\d", spec):
         digit = int(spec)
@@ -61,12 +83,68 @@ def resolve_digit(spec: str, data: MnistData, classifier, seed: int = 0, which: 
             raise UserError(f"{which}: test:{index} is out of range; the test set has "
                             f"{len(data.test_labels)} digits (test:0 to test:{len(data.test_labels) - 1})")
         return Digit(as_float(data.test_images[index]), int(data.test_labels[index]), f"test:{index}")
-    path = Path(spec).expanduser()
-    if not path.is_file():
-        raise UserError(f"{which}: {spec!r} is not a digit 0-9, test:N or an existing PNG/JPEG file")
+    path, label = _file_spec(spec, which)
     image = preprocess_image(path)
+    if label is not None:
+        return Digit(image, label, f"{figures.safe_text(path.name)} (labelled {label})")
     label = int(classifier.predict(image[None])[0])
-    return Digit(image, label, f"{path.name} (looks like a {label})")
+    return Digit(image, label, f"{figures.safe_text(path.name)} (reads as {an(label)})")
+
+
+# --- the default pair ------------------------------------------------------------------------------
+# Rule (README, docs/DESIGN.md): for a class, walk its test digits in a fixed seeded order (seed 0
+# for A, 1 for B) and keep those that the classifier reads as their class both as drawn and as the
+# VAE reconstructs them; --pick N takes the N-th kept digit of each (0 = the first). The rule looks
+# only at the two end digits, never at any blend of them, so it cannot choose a flattering midpoint.
+
+def readable_order(data: MnistData, digit: int, models: dict, which: int, need: int) -> np.ndarray:
+    """The first `need` test indices of class `digit`, in the rule's seeded order, that pass the rule."""
+    order = np.random.default_rng([digit, which]).permutation(np.flatnonzero(data.test_labels == digit))
+    kept: list[np.ndarray] = []
+    for start in range(0, len(order), 256):
+        chunk = order[start:start + 256]
+        images = as_float(data.test_images[chunk])
+        recon = np.clip(models["vae"].decode(models["vae"].encode(images)), 0, 1)
+        ok = (models["classifier"].predict(images) == digit) & (models["classifier"].predict(recon) == digit)
+        kept.append(chunk[ok])
+        if sum(len(k) for k in kept) >= need:
+            break
+    return np.concatenate(kept)[:need] if kept else np.zeros(0, dtype=int)
+
+
+def _picked(spec: str, data: MnistData, models: dict, pick: int, which: int) -> Digit:
+    digit = int(spec)
+    kept = readable_order(data, digit, models, which, pick + 1)
+    if len(kept) <= pick:
+        raise UserError(f"--pick {pick}: only {len(kept)} test {digit}s pass the pair rule; use --pick "
+                        f"0 to {max(len(kept) - 1, 0)}")
+    index = int(kept[pick])
+    return Digit(as_float(data.test_images[index]), digit, f"{digit} (test:{index})")
+
+
+def _reconstruction_note(digit: Digit, models: dict) -> Digit:
+    """One line when the VAE's reconstruction of a given digit reads as another class."""
+    recon = np.clip(models["vae"].decode(models["vae"].encode(digit.image[None])), 0, 1)
+    read = int(models["classifier"].predict(recon)[0])
+    if read != digit.label:
+        digit.note = (f"note: the VAE reconstructs {digit.name} as {an(read)}, not {an(digit.label)}: "
+                      f"its row shows the model's limits, not the claim")
+    return digit
+
+
+def resolve_pair(spec_a: str, spec_b: str, data: MnistData, models: dict,
+                 pick: int = 0) -> tuple[Digit, Digit]:
+    """A and B by the pair rule for class specs; test:N and files as given (with a note when the
+    VAE's reconstruction of one reads as another class)."""
+    out = []
+    for which, spec in enumerate((str(spec_a).strip(), str(spec_b).strip())):
+        name = "AB"[which]
+        if re.fullmatch(r"\d", spec):
+            out.append(_picked(spec, data, models, pick, which))
+        else:
+            digit = resolve_digit(spec, data, models["classifier"], pick, name)
+            out.append(_reconstruction_note(digit, models))
+    return out[0], out[1]
 
 
 def blend(vae, linear, classifier, a: Digit, b: Digit, steps: int = 9, mode: str = "lerp"):
@@ -76,15 +154,35 @@ def blend(vae, linear, classifier, a: Digit, b: Digit, steps: int = 9, mode: str
     return paths, probs
 
 
-def write_blend(models: dict, a: Digit, b: Digit, out: Path, steps: int = 9, mode: str = "lerp") -> Path:
-    paths, probs = blend(models["vae"], models["linear"], models["classifier"], a, b, steps, mode)
-    title = f"{a.name}  \u2192  {b.name}   ({mode}; under each image: classifier p(A class), p(B class))"
-    return figures.save_figure(figures.blend_figure(paths, probs, a.label, b.label, title), out)
+def write_blend(models: dict, a: Digit, b: Digit, out: Path, images: int = 9, mode: str = "lerp",
+                pick: int | None = None) -> tuple[Path, list[str]]:
+    """The blend picture; returns its path and the notes it carries (also printed by the CLI)."""
+    paths, probs = blend(models["vae"], models["linear"], models["classifier"], a, b, images, mode)
+    walk = "great-circle (slerp)" if mode == "slerp" else "straight-line"
+    title = f"From {a.name} to {b.name}: three ways to go between two digits ({walk} latent paths)"
+    notes = [d.note for d in (a, b) if d.note]
+    caption = []
+    if pick is not None:
+        caption.append(f"Pair {pick} by the pair rule (test digits the classifier reads correctly, drawn and "
+                       f"reconstructed; the blend is never looked at). Another pair: --pick {pick + 1}.")
+    caption += notes
+    fig = figures.blend_figure(paths, probs, a.label, b.label, title, caption)
+    return figures.save_figure(fig, out), notes
+
+
+def _sample_pictures(out: Path, count: int) -> list[Path]:
+    if count == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}-{k + 1}{out.suffix}") for k in range(count)]
 
 
 def write_samples(models: dict, data: MnistData, digits: list[int], n: int, out: Path, seed: int = 0,
-                  gaussians: dict | None = None) -> tuple[Path, dict]:
-    """New digits of each class beside their nearest training digit; returns the path and distances."""
+                  gaussians: dict | None = None, per_picture: int = 40,
+                  progress: bool = False) -> tuple[list[Path], dict]:
+    """New digits of each class, each boxed with its nearest training digit, `per_picture` to a
+    picture (more are split into out-1.png, out-2.png, ...). Returns the paths and distances."""
+    from tqdm.auto import tqdm
+
     vae, classifier = models["vae"], models["classifier"]
     train = as_float(data.train_images)
     if gaussians is None:
@@ -92,15 +190,33 @@ def write_samples(models: dict, data: MnistData, digits: list[int], n: int, out:
     samples, labels = [], []
     for digit in digits:
         images, _ = sample_digits(vae, classifier, gaussians, digit, n, seed=seed + digit)
-        samples.append(images), labels.append(f"{digit}")
+        samples.append(images)
+        labels += [digit] * len(images)
     samples = np.concatenate(samples)
-    distances, indices = nearest_training_digits(samples, train, k=1)
-    title = (f"new digits (left) beside their nearest training digit (right), pixel L2 distance d; "
-             f"seed {seed}")
-    fig = figures.neighbour_figure(samples, train[indices[:, 0]], distances[:, 0], title,
-                                   row_labels=labels if n == 8 else None, per_row=min(8, n))
-    figures.save_figure(fig, out)
-    return out, {"min_distance": float(distances.min()), "median_distance": float(np.median(distances))}
+    distances = np.empty(len(samples), np.float32)
+    indices = np.empty(len(samples), np.int64)
+    for start in tqdm(range(0, len(samples), 256), desc="nearest training digits", unit="batch",
+                      disable=not progress or len(samples) <= 256):
+        d, i = nearest_training_digits(samples[start:start + 256], train, k=1)
+        distances[start:start + 256], indices[start:start + 256] = d[:, 0], i[:, 0]
+    test_of_class = np.flatnonzero(np.isin(data.test_labels, digits))[:500]
+    typical = reference_nn_median(as_float(data.test_images[test_of_class]), train)
+    which = str(digits[0]) if len(digits) == 1 else "digit"
+    paths = _sample_pictures(out, int(np.ceil(len(samples) / per_picture)))
+    for k, path in enumerate(paths):
+        part = slice(k * per_picture, (k + 1) * per_picture)
+        part_of = f" (picture {k + 1} of {len(paths)})" if len(paths) > 1 else ""
+        title = (f"New {'digits' if len(digits) > 1 else f'{digits[0]}s'} drawn by the VAE, each boxed with "
+                 f"its nearest training digit{part_of}")
+        caption = (f"d = pixel distance (L2) to the nearest of {len(train):,} training digits; 0 would be a "
+                   f"copy. Typical for a real test {which}: d = {typical:.2f} (median). Under each box, the "
+                   f"classifier: top = the class it reads and its probability. Sample seed {seed} (--pick).")
+        fig = figures.neighbour_figure(samples[part], train[indices[part]], distances[part], title, caption,
+                                       [str(x) for x in labels[part]] if len(digits) > 1 else None,
+                                       probs=classifier.predict_proba(samples[part]))
+        figures.save_figure(fig, path)
+    return paths, {"min_distance": float(distances.min()), "median_distance": float(np.median(distances)),
+                   "typical_distance": typical}
 
 
 def latent_projection(vae, images: np.ndarray, seed: int = 0) -> tuple[np.ndarray, PCA]:
@@ -120,9 +236,9 @@ def write_latent_map(vae, data: MnistData, out: Path, seed: int = 0) -> Path:
 
 
 def run_tour(out: Path, data_dir=None, limit: int | None = None, seed: int = 0, preset: str = "fast",
-             progress: bool = True, log=print) -> dict:
-    """Train or reuse every model, write the blends, samples and latent map into `out`, then the report
-    (`out/report/report.html` and `report.json`)."""
+             progress: bool = True, log=print, pick: int = 0) -> dict:
+    """Train or reuse every model, write the blends (pairs by the pair rule, `pick`), samples and
+    latent map into `out`, then the report (`out/report/report.html` and `report.json`)."""
     started = time.monotonic()
     data = load_data(data_dir, limit, seed, progress)
     log(f"data: {data.note}")
@@ -131,10 +247,12 @@ def run_tour(out: Path, data_dir=None, limit: int | None = None, seed: int = 0, 
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for class_a, class_b in TOUR_BLENDS:
-        a = resolve_digit(str(class_a), data, models["classifier"], seed, "A")
-        b = resolve_digit(str(class_b), data, models["classifier"], seed, "B")
-        files[f"blend_{class_a}_{class_b}"] = write_blend(models, a, b, out / f"blend-{class_a}-{class_b}.png")
-    files["samples"], sample_stats = write_samples(models, data, list(range(10)), 8, out / "samples.png", seed)
+        a, b = resolve_pair(str(class_a), str(class_b), data, models, pick)
+        name = f"blend-{class_a}-{class_b}"
+        files[name.replace("-", "_")], _ = write_blend(models, a, b, out / f"{name}.png", pick=pick)
+    samples, sample_stats = write_samples(models, data, list(range(10)), TOUR_SAMPLES, out / "samples.png",
+                                          pick, per_picture=10 * TOUR_SAMPLES)
+    files["samples"] = samples[0]
     files["latent_map"] = write_latent_map(models["vae"], data, out / "latent-map.png", seed)
     from notaverage.evidence.commands import run_report  # the tour ends with the measured evidence
 

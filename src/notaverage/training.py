@@ -83,12 +83,13 @@ def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
 def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, config: TrainConfig, *,
         state_dir: Path | None = None, resume: bool = False, desc: str = "train",
         progress: bool = True) -> dict:
-    """Train `model` on float images (N, 28, 28). Returns a small history dict.
+    """Train `model` on float images (N, H, W). Returns a small history dict.
 
     `model.loss(x)` (generative) or `model.loss(x, y)` (classifier) gives the mean loss of a batch.
     With `state_dir`, a resume point is written every `checkpoint_seconds` and on interruption.
     """
-    x_all = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).reshape(-1, 1, 28, 28)
+    side = np.shape(images)[-2:]  # 28x28 MNIST, or the lines benchmark's 32x32
+    x_all = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).reshape(-1, 1, *side)
     y_all = None if labels is None else torch.from_numpy(np.asarray(labels, dtype=np.int64))
     n = len(x_all)
     steps_per_epoch = math.ceil(n / config.batch_size)

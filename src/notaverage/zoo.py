@@ -123,6 +123,8 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
         except CheckpointError:
             pass  # not trained yet, or from another format version: train it below
     model_config, train_config = PRESETS[preset][name]
+    log(f"training {name} ({preset} preset, training seed {seed}, {len(data.train_labels):,} digits): "
+        f"no cached model for these settings")
     model = _build(name, model_config)
     started = time.monotonic()
     train_images = as_float(data.train_images)

@@ -159,7 +159,7 @@ def _blends(ctx: _Ctx, figs: dict) -> tuple[dict, dict, np.ndarray]:
         show = {"vae": paths["vae_lerp"][k], "pixel": pixel[k], "linear": paths["linear"][k]}
         probs = {name: ctx.ruler.judge.predict_proba(x) for name, x in show.items()}
         figs[f"strip_{k}"] = base_figures.figure_png(base_figures.blend_figure(
-            show, probs, int(ca[k]), int(cb[k]), f"test:{ia} ({ca[k]}) \u2192 test:{ib} ({cb[k]}); judge p under each"))
+            show, probs, int(ca[k]), int(cb[k]), f"test:{ia} ({ca[k]}) \u2192 test:{ib} ({cb[k]})", scorer="judge"))
     numbers = {"n_pairs": len(pairs), "steps": cfg.steps, "paths": summary,
                "comparisons": {k: _iv(x) for k, x in comparisons.items()},
                "verdict": verdict.as_dict()}
@@ -227,7 +227,8 @@ def _ablation(ctx: _Ctx, figs: dict, pairs: np.ndarray) -> dict:
                     "VAE": model_paths(m["vae"], a[:1], b[:1], cfg.steps)[0]}
             probs = {n: ctx.ruler.judge.predict_proba(x) for n, x in show.items()}
             figs["ablation"] = base_figures.figure_png(base_figures.blend_figure(
-                show, probs, int(ca[k]), int(cb[k]), "the same VAE without activations, beside the VAE"))
+                show, probs, int(ca[k]), int(cb[k]), "the same VAE without activations, beside the VAE",
+                scorer="judge"))
     recon_diff = ctx.paired(mids["vae"][0], mids["vae_identity"][0])
     ratio_diff = ctx.paired(mids["vae_identity"][1], mids["vae"][1])
     return {"n_pairs": len(pairs), "models": out,

@@ -12,9 +12,10 @@ import numpy as np
 
 from notaverage import figures
 from notaverage.data.mnist import MnistData, as_float
-from notaverage.evidence import plots
+from notaverage.errors import UserError
 from notaverage.evidence.blends import Ruler
 from notaverage.evidence.build import EvidenceConfig, gather
+from notaverage.evidence.verdicts import HYBRID_GAP, HYBRID_SUM
 from notaverage.latent import HybridResult, hybrid_search, latent_traversals
 from notaverage.metrics import reference_nn_median
 from notaverage.store import cache_key
@@ -48,37 +49,87 @@ def _ruler(judge, data: MnistData, n_train: int = 20_000, n_reference: int = 100
     return Ruler(judge, train, reference_nn_median(reference, train))
 
 
+def meets_hybrid_bar(result: HybridResult) -> bool:
+    """The report's "equally both" bar: judge |p_A - p_B| below HYBRID_GAP and p_A + p_B above HYBRID_SUM."""
+    return result.gap < HYBRID_GAP and result.p_a + result.p_b > HYBRID_SUM
+
+
 def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int = 4, steps: int = 100,
                  seed: int = 0) -> tuple[Path, list[HybridResult], np.ndarray]:
-    """Hybrids of digits `a`, `b` (lab.Digit) beside the pixel average and the straight latent midpoint.
+    """Hybrids of digits `a`, `b` (lab.Digit) beside the pixel average and the straight latent midpoint,
+    titled by how many meet the "equally both" bar. Returns the picture's path, the results, and
+    each result's manifold distance ratio (pixel space)."""
+    from notaverage.latent import latent_path
 
-    Returns the PNG path, the results, and each result's manifold distance ratio (pixel space).
-    """
     vae, judge = models["vae"], models["judge"]
     if a.label == b.label:
-        from notaverage.errors import UserError
         raise UserError(f"A and B are both {a.label}s; a hybrid needs two different classes")
     test = as_float(data.test_images)
     reference_codes = vae.encode(test[np.random.default_rng(seed).permutation(len(test))[:2000]])
     results = hybrid_search(vae, judge, a.image, b.image, a.label, b.label, n_results=n_results, steps=steps,
                             seed=seed, reference_codes=reference_codes)
     ruler = _ruler(judge, data, seed=seed)
-    title = (f"{a.name} \u2192 {b.name}: hybrids the judge reads as equally {a.label} and {b.label} "
-             f"(ratio: manifold distance ratio, 1 = as close to the data as a real digit)")
-    figures.save_figure(plots.hybrid_panel(vae, judge, a.image, b.image, a.label, b.label, results, ruler,
-                                           title), out)
-    ratios = ruler.ratio(np.stack([r.image for r in results])) if results else np.zeros(0)
-    return out, results, ratios
+    images = [a.image, b.image, 0.5 * (a.image + b.image), latent_path(vae, a.image, b.image, 3)[1],
+              *[r.image for r in results]]
+    names = [f"A ({a.label})", f"B ({b.label})", "pixel average", "straight latent\nmidpoint",
+             *[f"result {k + 1}" for k in range(len(results))]]
+    ratios = ruler.ratio(np.stack(images))
+    extras = [[f"ratio {x:.2f}"] for x in ratios]
+    for k, r in enumerate(results):
+        extras[4 + k].append(f"realism {r.realism:.2f}" if np.isfinite(r.realism) else "")
+    met = sum(meets_hybrid_bar(r) for r in results)
+    if met:
+        title = (f"{met} of {len(results)} results read as equally {a.label} and {b.label}: hybrids found by "
+                 f"searching the VAE's latent space ({steps} search steps)")
+    else:
+        title = (f"No hybrid found within {steps} search steps: none of {len(results)} results reads as "
+                 f"equally {a.label} and {b.label}")
+    caption = [f"A = {a.name}, B = {b.name}. Scored by the judge, a second network trained apart from the "
+               f"classifier, which the search steers by. A result meets the 'equally both' bar when "
+               f"|p{a.label} - p{b.label}| < {HYBRID_GAP:g} and p{a.label} + p{b.label} > {HYBRID_SUM:g}.",
+               figures.score_legend("judge", a.label, b.label),
+               "ratio = manifold distance ratio: pixel distance to the nearest training digit over that of "
+               "a typical real test digit (1 = as close to real digits as a real digit). realism = code "
+               "realism: distance from the result's latent code to the nearest real digit's code, over the "
+               "typical such distance (about 1 = typical).", *[d.note for d in (a, b) if d.note]]
+    probs = judge.predict_proba(np.stack(images))
+    fig = figures.hybrid_figure(images, names, probs, a.label, b.label, extras, title, caption)
+    figures.save_figure(fig, out)
+    return out, results, ratios[4:]
+
+
+def hybrid_lines(a, b, results: list[HybridResult], ratios: np.ndarray, steps: int) -> list[str]:
+    """What `notaverage hybrid` prints: one line per result, then how many meet the bar."""
+    lines = []
+    for k, (r, ratio) in enumerate(zip(results, ratios, strict=True)):
+        verdict = "meets the bar" if meets_hybrid_bar(r) else "below the bar"
+        lines.append(f"result {k + 1} ({verdict}): judge p({a.label})={r.p_a:.2f} p({b.label})={r.p_b:.2f}; "
+                     f"manifold ratio {ratio:.2f}; code realism {r.realism:.2f}; "
+                     f"started at t={r.start_t:.2f} "
+                     f"of the straight latent path, where p({a.label})={r.start_p_a:.2f} "
+                     f"p({b.label})={r.start_p_b:.2f}")
+    met = sum(meets_hybrid_bar(r) for r in results)
+    lines.append(f"{met} of {len(results)} results meet the 'equally both' bar" if met else
+                 f"no hybrid found within {steps} search steps (try --search-steps {min(4 * steps, 2000)} "
+                 f"or --pick 1)")
+    return lines
 
 
 def write_traversals(vae, data: MnistData, out: Path, n_directions: int = 8, steps: int = 9,
-                     span: float = 2.0):
-    """Rows of decoded images along the principal directions of the test codes. Returns (path, traversal)."""
+                     span: float = 2.0, classifier=None):
+    """Rows of decoded images along the principal directions of the test codes, with the class the
+    classifier reads under each image. Returns (path, traversal)."""
     test = as_float(data.test_images)
     trav = latent_traversals(vae, test, n_directions=n_directions, steps=steps, span=span)
-    title = (f"VAE: codes of {len(test):,} test digits, mean \u00b1{span:g}\u03c3 along each principal "
-             f"direction (share of code variance at left)")
-    figures.save_figure(plots.traversal_figure(trav, title), out)
+    probs = None
+    if classifier is not None:
+        probs = classifier.predict_proba(trav.images.reshape(-1, 28, 28)).reshape(*trav.images.shape[:2], 10)
+    title = (f"What each principal direction of the VAE's latent codes draws: mean code \u00b1{span:g} "
+             f"standard deviations (\u03c3) along it")
+    caption = (f"Directions of the codes of {len(test):,} test digits, largest first; left: each one's share "
+               f"of the code variance. Under each image, the classifier: top = the class it reads and its "
+               f"probability.")
+    figures.save_figure(figures.traversal_figure(trav, title, probs, caption), out)
     return out, trav
 
 

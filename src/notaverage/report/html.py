@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from pathlib import Path
 from string import Template
 
 from notaverage.fileio import atomic_write_text
+from notaverage.png import data_url
 
 TEMPLATE = Path(__file__).with_name("template.html")
 
@@ -74,7 +74,7 @@ def _verdict(v: dict) -> str:
 def _img(png: bytes | None, alt: str) -> str:
     if not png:
         return ""
-    return f'<p><img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}"></p>'
+    return f'<p><img alt="{html.escape(alt)}" src="{data_url(png)}"></p>'
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

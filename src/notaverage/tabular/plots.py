@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-import io
 
 import numpy as np
 
+from notaverage.png import figure_png
 from notaverage.tabular.registry import MODEL_NAMES
 from notaverage.tabular.simulate import EFFECTS
 
@@ -17,12 +17,7 @@ SCENARIO_ORDER = ["sim_linear"] + [f"sim_{e}" for e in EFFECTS] + ["sim_all"]
 
 
 def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return base64.b64encode(figure_png(fig, dpi=90)).decode("ascii")
 
 
 def _pyplot():

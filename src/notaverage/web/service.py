@@ -7,13 +7,11 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import io
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from notaverage import latent
 from notaverage.data.mnist import MnistData, as_float
@@ -21,6 +19,7 @@ from notaverage.data.preprocess import preprocess_image
 from notaverage.errors import ImageError, UserError
 from notaverage.lab import latent_projection
 from notaverage.metrics.neighbors import nearest_training_digits
+from notaverage.png import png_data_url
 
 MAX_DIGITS = 1_000  # drawings and uploads kept for blending (least recently used dropped)
 N_NEIGHBOURS = 5
@@ -39,14 +38,6 @@ class DigitRecord:
     name: str
     z_vae: np.ndarray
     z_linear: np.ndarray
-
-
-def png_data_url(image: np.ndarray) -> str:
-    """A (28, 28) float image in [0, 1] as a greyscale PNG data URL (about 400 bytes)."""
-    pixels = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L").save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def decode_data_url(url: str) -> bytes:

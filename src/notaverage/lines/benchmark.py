@@ -1,0 +1,143 @@
+"""Train autoencoders on the lines data and score their interpolations (ACAI's Table 1 protocol).
+
+Protocol (from the paper and the authors' code, brain-research/acai): models see random lines; a
+path is 16 images decoded from evenly spaced points (ends included) on the straight segment
+between the codes of two random held-out lines; 256 such paths are scored. The latent is small
+(64 numbers, the authors' 2x2x16 code for lines). Differences from the paper (fewer training
+steps on 2 CPU cores, our layer sizes and rasterizer) are listed in docs/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.numpy import save_file as save_numpy
+from safetensors.torch import save_file as save_torch
+from sklearn.decomposition import PCA
+
+from notaverage.errors import UserError
+from notaverage.fileio import atomic_path
+from notaverage.lines.data import SIZE, from_unit, make_lines, to_unit
+from notaverage.lines.metrics import line_scores
+from notaverage.models.acai import ACAI, ACAIConfig
+from notaverage.models.autoencoder import AEConfig, ConvAutoencoder
+from notaverage.models.beta_vae import BetaVAE, BetaVAEConfig
+from notaverage.training import TrainConfig, fit
+
+LATENT = 64
+STEPS_PER_PATH = 16
+
+
+@dataclass(frozen=True)
+class LinesBudget:
+    train_lines: int
+    epochs: int
+    paths: int
+    batch_size: int = 64
+    lr: float = 2e-3
+
+
+BUDGETS = {
+    # 512 steps of 64 lines: about 1-3 CPU-minutes per model (the paper trains 2^14 kimg, ~500x more)
+    "full": LinesBudget(train_lines=8_192, epochs=4, paths=256),
+    "quick": LinesBudget(train_lines=2_048, epochs=2, paths=256),
+    "tiny": LinesBudget(train_lines=256, epochs=1, paths=16),  # the tests
+}
+
+
+def _conv(kind, **overrides):
+    return lambda: kind[0](kind[1](image_size=SIZE, latent_dim=LATENT, **overrides))
+
+
+# name -> builder of an untrained model; "pca" is fitted in closed form.
+LINE_MODELS = {
+    "ae": _conv((ConvAutoencoder, AEConfig)),
+    "vae": _conv((BetaVAE, BetaVAEConfig), beta=1.0),
+    "beta_vae": _conv((BetaVAE, BetaVAEConfig), beta=4.0),
+    "acai": _conv((ACAI, ACAIConfig)),
+    "ae_identity": _conv((ConvAutoencoder, AEConfig), activation="identity"),
+    "pca": None,
+}
+DEFAULT_MODELS = ("ae", "vae", "acai", "beta_vae", "ae_identity", "pca")
+
+
+class LinesPCA:
+    """PCA with the same encode/decode face (decode clipped to [0, 1] like a sigmoid decoder)."""
+
+    def fit(self, images: np.ndarray, seed: int) -> LinesPCA:
+        self.pca_ = PCA(n_components=LATENT, svd_solver="randomized", random_state=seed)
+        self.pca_.fit(images.reshape(len(images), -1))
+        return self
+
+    def encode(self, images: np.ndarray) -> np.ndarray:
+        return self.pca_.transform(np.asarray(images).reshape(len(images), -1))
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        return np.clip(self.pca_.inverse_transform(z), 0, 1).reshape(-1, SIZE, SIZE)
+
+
+def train_line_model(name: str, seed: int, budget: LinesBudget, state_dir: Path | None = None,
+                     progress: bool = False):
+    """Train one lines model; with `state_dir`, an interrupted training resumes where it stopped."""
+    if name not in LINE_MODELS:
+        raise UserError(f"unknown lines model {name!r}; choose from {', '.join(LINE_MODELS)}")
+    images, _ = make_lines(budget.train_lines, seed=10_000 + seed)
+    images = to_unit(images)
+    if name == "pca":
+        return LinesPCA().fit(images, seed), {}
+    torch.manual_seed(seed)  # the initial weights
+    model = LINE_MODELS[name]()
+    config = TrainConfig(epochs=budget.epochs, batch_size=budget.batch_size, lr=budget.lr, seed=seed)
+    history = fit(model, images, None, config, state_dir=state_dir, resume=state_dir is not None,
+                  desc=f"lines {name}", progress=progress)
+    return model, history
+
+
+def save_weights(model, folder: Path) -> None:
+    """The trained weights as safetensors (never pickle), written atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / "weights.safetensors") as tmp:
+        if isinstance(model, torch.nn.Module):
+            save_torch({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
+        else:
+            pca = model.pca_
+            save_numpy({"components": pca.components_.astype(np.float32),
+                        "mean": pca.mean_.astype(np.float32)}, str(tmp))
+
+
+def interpolation_paths(model, paths: int, seed: int, steps: int = STEPS_PER_PATH) -> np.ndarray:
+    """Decoded straight-line paths between codes of random held-out line pairs, in [-1, 1]."""
+    ends, _ = make_lines(2 * paths, seed=20_000 + seed)  # a seed range the training lines never use
+    codes = model.encode(to_unit(ends))
+    start, stop = codes[:paths], codes[paths:]
+    t = np.linspace(0, 1, steps)[None, :, None]
+    path_codes = (1 - t) * start[:, None] + t * stop[:, None]
+    decoded = model.decode(path_codes.reshape(paths * steps, -1))
+    return from_unit(decoded).reshape(paths, steps, SIZE, SIZE)
+
+
+def lines_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | None = None,
+               progress: bool = False) -> dict:
+    """One sweep cell: train `name` on lines with `seed`, then score its interpolations."""
+    if budget_name not in BUDGETS:
+        raise UserError(f"unknown lines budget {budget_name!r}; choose from {', '.join(BUDGETS)}")
+    budget = BUDGETS[budget_name]
+    started = time.monotonic()
+    state_dir = None if checkpoint_dir is None else Path(checkpoint_dir) / "partial"
+    model, history = train_line_model(name, seed, budget, state_dir, progress=progress)
+    train_seconds = time.monotonic() - started
+    if checkpoint_dir is not None:
+        save_weights(model, Path(checkpoint_dir))
+        shutil.rmtree(state_dir, ignore_errors=True)
+    scores = line_scores(interpolation_paths(model, budget.paths, seed))
+    return {"name": name, "seed": seed, **scores, "train_seconds": round(train_seconds, 2),
+            "final_loss": (history.get("epoch_losses") or [None])[-1]}
+
+
+def budget_with(budget_name: str, **changes) -> LinesBudget:
+    return replace(BUDGETS[budget_name], **changes)
