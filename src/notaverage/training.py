@@ -80,6 +80,15 @@ def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
     return padded[torch.arange(batch)[:, None, None], 0, rows, cols].unsqueeze(1)
 
 
+def augment(x: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+    """The batch as trained on: random shifts (classifiers), dynamic binarisation (the VAE)."""
+    if config.shift:
+        x = random_shift(x, config.shift)
+    if config.binarize:
+        x = torch.bernoulli(x)
+    return x
+
+
 def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, config: TrainConfig, *,
         state_dir: Path | None = None, resume: bool = False, desc: str = "train",
         progress: bool = True) -> dict:
@@ -130,11 +139,7 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                     if interrupt_requested:  # between steps: the state below is consistent
                         raise KeyboardInterrupt
                     idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
-                    x = x_all[idx]
-                    if config.shift:
-                        x = random_shift(x, config.shift)
-                    if config.binarize:
-                        x = torch.bernoulli(x)
+                    x = augment(x_all[idx], config)
                     for group in optimizer.param_groups:
                         group["lr"] = cosine_lr(config.lr, step, total_steps)
                     loss = model.loss(x) if y_all is None else model.loss(x, y_all[idx])
@@ -143,14 +148,15 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                     optimizer.step()
                     step += 1
                     epoch_sum, epoch_count = epoch_sum + loss.item(), epoch_count + 1
+                    if batch_index == steps_per_epoch - 1:  # recorded before a resume point can be saved
+                        losses.append(round(epoch_sum / epoch_count, 4))
+                        epoch_sum, epoch_count = 0.0, 0
                     bar.update(1)
                     bar.set_postfix_str(f"epoch {epoch + 1}/{config.epochs} loss {loss.item():.3f}")
                     if time.monotonic() - last_save > config.checkpoint_seconds:
                         rng_at_step_start = torch.get_rng_state()
                         checkpoint()
                         last_save = time.monotonic()
-                losses.append(round(epoch_sum / epoch_count, 4))
-                epoch_sum, epoch_count = 0.0, 0
     except KeyboardInterrupt:
         checkpoint()
         bar.close()
