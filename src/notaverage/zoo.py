@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from notaverage import paths
 from notaverage.data.mnist import MnistData, as_float
@@ -125,6 +126,9 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
     model_config, train_config = PRESETS[preset][name]
     log(f"training {name} ({preset} preset, training seed {seed}, {len(data.train_labels):,} digits): "
         f"no cached model for these settings")
+    # The initial weights are part of what the seed fixes: torch seeds its default generator
+    # randomly in every process, so without this two runs of one command train different models.
+    torch.manual_seed((train_config.seed if train_config else 0) + seed)
     model = _build(name, model_config)
     started = time.monotonic()
     train_images = as_float(data.train_images)
