@@ -19,7 +19,8 @@ def report(small_mnist, small_models, tmp_path_factory):
     from notaverage.evidence.commands import run_report
 
     out = tmp_path_factory.mktemp("report")
-    return run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None)
+    return run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None,
+                      controls=True)
 
 
 def test_report_json_has_every_documented_key(report):
@@ -31,7 +32,8 @@ def test_report_json_has_every_documented_key(report):
         for part in key.split("."):
             node = node[part]
         if isinstance(node, dict) and "estimate" in node:
-            assert node["low"] <= node["estimate"] <= node["high"] or node["method"].startswith("bootstrap"), key
+            inside = node["low"] <= node["estimate"] <= node["high"]
+            assert inside or node["method"].startswith("bootstrap"), key
             assert node["method"]
     for verdict in numbers["verdicts"].values():
         assert verdict["status"] in ("supported", "not supported", "inconclusive")
@@ -54,10 +56,53 @@ def test_report_html_is_self_contained(report):
     assert text.count("data:image/png;base64,") >= 6
     assert not re.search(r'(src|href)="(https?:)?//', text)
     assert "not Inception-FID" in text
-    for section in ("(a)", "(b)", "(c)", "(d)", "(e)", "(f)"):
+    for section in ("Model check", "(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "Controls", "Training seeds"):
         assert section in text
+    assert text.index("Model check") < text.index("data:image/png")  # the check comes before any picture
 
 
 def test_missing_keys_names_what_is_absent():
     assert "schema" in missing_keys({})
     assert missing_keys({"schema": 1}) != []
+
+
+# --- the controls: cheats through the same pipeline must fail the claims they attack -----------
+
+
+def _status(numbers, control, claim):
+    return numbers["controls"][control]["verdicts"][claim]["status"]
+
+
+def test_every_control_fails_every_claim_it_attacks(report):
+    n = json.loads(report["json"].read_text())
+    attacked = {"memoriser": ["novelty"], "retrieval": ["blends"], "blur": ["blends", "ablation"],
+                "judge_fooler": ["hybrid"]}
+    for control, claims in attacked.items():
+        assert sorted(n["controls"][control]["verdicts"]) == sorted(claims)
+        for claim in claims:
+            assert claim in n["verdicts"]  # the report's own verdict keys
+            assert _status(n, control, claim) != "supported", (control, claim)
+
+
+def test_planted_copies_are_read_as_copying_in_both_spaces(report):
+    n = report["numbers"]
+    copying = n["controls"]["memoriser"]["numbers"]["copying"]
+    assert copying["pixel"]["reading"] == "copying" and copying["judge_features"]["reading"] == "copying"
+    assert _status(n, "memoriser", "novelty") == "not supported"
+    # T is every training digit, and the model's own samples are read on the same scale
+    assert n["novelty"]["n_reference_train"] == n["meta"]["n_train"] == 3000
+    assert len(n["novelty"]["copying"]["pixel"]["null"]) == TINY.null_draws >= 10
+
+
+def test_retrieval_fails_blends_through_the_copying_test_of_its_midpoints(report):
+    text = report["numbers"]["controls"]["retrieval"]["verdicts"]["blends"]["text"]
+    assert _status(report["numbers"], "retrieval", "blends") == "not supported"
+    assert "copying" in text
+
+
+def test_hybrid_is_decided_by_held_out_scorers(report):
+    h = report["numbers"]["hybrid"]
+    assert [s["name"] for s in h["scorers"]] == ["classifier", "pixel_logistic"]
+    assert h["readers"]["judge"]["optimised_against"] and not h["readers"]["classifier"]["optimised_against"]
+    shares = [h["readers"][s]["share_equally_both"] for s in ("classifier", "pixel_logistic")]
+    assert 0.0 <= h["transfer_rate"] <= min(shares)  # every scorer at once: no more than the strictest
