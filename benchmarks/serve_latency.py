@@ -74,7 +74,7 @@ def server_side(models, data, seed: int, frames: int, ids: tuple[str, str]) -> d
 
 def start_server(args) -> tuple[subprocess.Popen, int]:
     cmd = [sys.executable, "-m", "notaverage.cli", "serve", "--host", HOST, "--port", "0", "--quiet",
-           "--preset", args.preset, "--seed", str(args.seed)]
+           "--preset", args.preset, "--train-seed", str(args.seed)]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
     if args.data_dir:

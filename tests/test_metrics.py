@@ -18,7 +18,7 @@ from notaverage.metrics import (
     nearest_neighbors,
     paired_difference_ci,
     seed_ci,
-    smoothness,
+    step_unevenness,
     step_sizes,
 )
 
@@ -31,31 +31,31 @@ def _two_digits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 # --- paths -----------------------------------------------------------------------------------
 
 
-def test_smoothness_of_an_evenly_spaced_ramp_is_zero():
+def test_step_unevenness_of_an_evenly_spaced_ramp_is_zero():
     a, b = _two_digits()
     t = np.linspace(0.0, 1.0, 10)[:, None, None]
     path = ((1 - t) * a + t * b).astype(np.float32)
-    assert smoothness(path) == pytest.approx(0.0, abs=1e-6)
+    assert step_unevenness(path) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_smoothness_of_a_single_jump_is_one_minus_one_over_steps():
+def test_step_unevenness_of_a_single_jump_is_one_minus_one_over_steps():
     a, b = _two_digits()
     path = np.stack([a] * 5 + [b] * 5)  # 10 images, 9 steps, all change in step 5
-    assert smoothness(path) == pytest.approx(1.0 - 1.0 / 9.0, abs=1e-6)
-    assert smoothness(path) > 0.5
+    assert step_unevenness(path) == pytest.approx(1.0 - 1.0 / 9.0, abs=1e-6)
+    assert step_unevenness(path) > 0.5
 
 
-def test_smoothness_of_uneven_steps_matches_formula():
+def test_step_unevenness_of_uneven_steps_matches_formula():
     a, _ = _two_digits()
     path = np.stack([a * 0, a * 0.1, a * 0.2, a * 1.0])  # steps 0.1, 0.1, 0.8 of ‖a‖
-    assert smoothness(path) == pytest.approx(0.8 - 1.0 / 3.0, abs=1e-6)
+    assert step_unevenness(path) == pytest.approx(0.8 - 1.0 / 3.0, abs=1e-6)
 
 
-def test_smoothness_of_a_still_path_is_zero_and_short_paths_are_refused():
+def test_step_unevenness_of_a_still_path_is_zero_and_short_paths_are_refused():
     a, _ = _two_digits()
-    assert smoothness(np.stack([a, a, a])) == 0.0
+    assert step_unevenness(np.stack([a, a, a])) == 0.0
     with pytest.raises(ValueError):
-        smoothness(a[None])
+        step_unevenness(a[None])
 
 
 def test_step_sizes_are_pixel_l2():

@@ -151,3 +151,39 @@ def test_data_copying_refuses_when_no_cell_has_enough_samples(train, copy_settin
         data_copying_test(
             copy_setting["held_out"][:30], copy_setting["test"], train, centroids=copy_setting["centroids"]
         )
+
+
+def test_copying_is_read_on_both_sides_of_real_digits_null_spread(train, copy_setting):
+    """Held-out real digits define the band; copies fall below it, noisy digits above it."""
+    from notaverage.metrics import copying_null, read_copying
+
+    pool = np.concatenate([copy_setting["held_out"], copy_setting["test"][500:]])
+    test = copy_setting["test"][:500]
+    null = copying_null(pool, test, train, copy_setting["centroids"], m=400, n_draws=10, seed=0)
+    assert len(null) == 10 and np.all(np.abs(null) < 3.0)
+    rng = np.random.default_rng(1)
+    copies = copy_setting["copies"][:400]
+    noisy_copies = np.clip(copies + rng.normal(0, 0.1, copies.shape), 0, 1).astype(np.float32)
+    noisy_real = copy_setting["held_out"][:400] + rng.normal(0, 0.2, (400, 28, 28))
+    noisy_real = np.clip(noisy_real, 0, 1).astype(np.float32)
+
+    def reading(images):
+        c_t = data_copying_test(images, test, train, centroids=copy_setting["centroids"]).c_t
+        return read_copying(c_t, null)
+
+    assert reading(copies).reading == "copying"
+    assert reading(noisy_copies).reading == "copying"
+    assert reading(noisy_real).reading == "underfitting"
+    fresh = reading(copy_setting["test"][500:900])  # real held-out digits: inside the band
+    assert fresh.low < fresh.c_t < fresh.high and fresh.reading == "like real digits"
+
+
+def test_read_copying_known_answers():
+    from notaverage.metrics import read_copying
+
+    null = np.array([-0.2, 0.0, 0.2, 0.0])  # mean 0, sd 0.163: band ±0.49
+    assert read_copying(-0.6, null).reading == "copying"
+    assert read_copying(0.6, null).reading == "underfitting"
+    assert read_copying(0.3, null).reading == "like real digits"
+    with pytest.raises(ValueError):
+        read_copying(0.0, null[:1])

@@ -19,7 +19,8 @@ def report(small_mnist, small_models, tmp_path_factory):
     from notaverage.evidence.commands import run_report
 
     out = tmp_path_factory.mktemp("report")
-    return run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None)
+    return run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None,
+                      controls=True)
 
 
 def test_report_json_has_every_documented_key(report):
@@ -63,8 +64,9 @@ def test_report_html_is_self_contained(report):
     assert text.count("data:image/png;base64,") >= 6
     assert not re.search(r'(src|href)="(https?:)?//', text)
     assert "not Inception-FID" in text
-    for section in ("(a)", "(b)", "(c)", "(d)", "(e)", "(f)"):
+    for section in ("Model check", "(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "Controls", "Training seeds"):
         assert section in text
+    assert text.index("Model check") < text.index("data:image/png")  # the check comes before any picture
 
 
 def test_missing_keys_names_what_is_absent():
@@ -85,7 +87,7 @@ def test_a_changed_metric_forces_the_report_to_be_recomputed(report, small_mnist
 
     out = report["json"].parent
     reused = commands.run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY,
-                                 log=lambda *a: None, reuse=True)
+                                 log=lambda *a: None, reuse=True, controls=True)
     assert reused["numbers"] == json.loads(report["json"].read_text())
 
     code = tmp_path / "notaverage"
@@ -104,7 +106,7 @@ def test_a_changed_metric_forces_the_report_to_be_recomputed(report, small_mnist
 
     monkeypatch.setattr(commands, "gather", recompute)  # stop where the recomputation would start
     commands.run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None,
-                        reuse=True)  # the copy is the same code: still reused
+                        reuse=True, controls=True)  # the copy is the same code: still reused
 
     stats = code / "metrics" / "stats.py"
     changed = stats.read_text().replace("resamples", "bootstrap draws")  # what a metric reports, changed
@@ -113,4 +115,46 @@ def test_a_changed_metric_forces_the_report_to_be_recomputed(report, small_mnist
     assert commands.report_code_fingerprint() != before
     with pytest.raises(_Recomputed):
         commands.run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None,
-                            reuse=True)
+                            reuse=True, controls=True)
+
+
+# --- the controls: cheats through the same pipeline must fail the claims they attack -----------
+
+
+def _status(numbers, control, claim):
+    return numbers["controls"][control]["verdicts"][claim]["status"]
+
+
+def test_every_control_fails_every_claim_it_attacks(report):
+    n = json.loads(report["json"].read_text())
+    attacked = {"memoriser": ["novelty"], "retrieval": ["blends"], "blur": ["blends", "ablation"],
+                "judge_fooler": ["hybrid"]}
+    for control, claims in attacked.items():
+        assert sorted(n["controls"][control]["verdicts"]) == sorted(claims)
+        for claim in claims:
+            assert claim in n["verdicts"]  # the report's own verdict keys
+            assert _status(n, control, claim) != "supported", (control, claim)
+
+
+def test_planted_copies_are_read_as_copying_in_both_spaces(report):
+    n = report["numbers"]
+    copying = n["controls"]["memoriser"]["numbers"]["copying"]
+    assert copying["pixel"]["reading"] == "copying" and copying["judge_features"]["reading"] == "copying"
+    assert _status(n, "memoriser", "novelty") == "not supported"
+    # T is every training digit, and the model's own samples are read on the same scale
+    assert n["novelty"]["n_reference_train"] == n["meta"]["n_train"] == 3000
+    assert len(n["novelty"]["copying"]["pixel"]["null"]) == TINY.null_draws >= 10
+
+
+def test_retrieval_fails_blends_through_the_copying_test_of_its_midpoints(report):
+    text = report["numbers"]["controls"]["retrieval"]["verdicts"]["blends"]["text"]
+    assert _status(report["numbers"], "retrieval", "blends") == "not supported"
+    assert "copying" in text
+
+
+def test_hybrid_is_decided_by_held_out_scorers(report):
+    h = report["numbers"]["hybrid"]
+    assert [s["name"] for s in h["scorers"]] == ["classifier", "pixel_logistic"]
+    assert h["readers"]["judge"]["optimised_against"] and not h["readers"]["classifier"]["optimised_against"]
+    shares = [h["readers"][s]["share_equally_both"] for s in ("classifier", "pixel_logistic")]
+    assert 0.0 <= h["transfer_rate"] <= min(shares)  # every scorer at once: no more than the strictest

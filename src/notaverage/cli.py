@@ -15,6 +15,7 @@ from pathlib import Path
 
 from notaverage import __version__
 from notaverage.errors import UserError
+from notaverage.presets import DEFAULT_PRESET, PRESET_NAMES
 
 DEFAULT_OUT = Path("notaverage-out")
 
@@ -80,7 +81,7 @@ def _common(parser: argparse.ArgumentParser, out: str | None = None, pick: str |
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="folder with the four MNIST .gz files (default: $NOTAVERAGE_DATA, the cache, "
                              "a download, then the bundled sample)")
-    parser.add_argument("--preset", choices=["fast", "quality", "tiny"], default="fast",
+    parser.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET,
                         help="training preset: fast (default), quality (longer), tiny (for --limit runs)")
     parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="use only N training digits (a quick look; models are cached per limit)")
@@ -161,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="measure every claim and write report.html + report.json")
     report.add_argument("--pairs", type=_positive_int, default=1000, metavar="N",
                         help="random test pairs measured (default 1000)")
+    report.add_argument("--seeds", type=_positive_int, default=1, metavar="N",
+                        help="train and score N training seeds from --train-seed on; a verdict is supported "
+                             "only if it is for every seed (default 1)")
+    report.add_argument("--controls", action="store_true",
+                        help="also run the cheats (memoriser, retrieval, blur, judge-fooler) through the "
+                             "same tests")
     _common(report, "report")
 
     serve = commands.add_parser("serve", help="explore the models in a browser: draw, blend, map, sample")
@@ -256,8 +263,7 @@ def _blend(args) -> int:
     data = _data(args)
     models = _lab_models(args, data)
     a, b = lab.resolve_pair(args.a, args.b, data, models, args.pick)
-    path, notes = lab.write_blend(models, a, b, args.out, args.images, "slerp" if args.slerp else "lerp",
-                                  pick=args.pick)
+    path, notes = lab.write_blend(models, a, b, args.out, args.images, "slerp" if args.slerp else "lerp")
     for note in notes:
         print(note)
     print(path)
@@ -294,8 +300,11 @@ def _hybrid(args) -> int:
     data = _data(args)
     models = _lab_models(args, data, ("vae", "classifier", "judge"))
     a, b = lab.resolve_pair(args.a, args.b, data, models, args.pick)
+    notes = [line for line in (lab.pair_line(a, b), a.note, b.note) if line]
     path, results, ratios = commands.write_hybrid(models, data, a, b, args.out, args.n, args.search_steps,
-                                                  args.pick)
+                                                  args.pick, notes)
+    for line in notes:
+        print(line)
     for line in commands.hybrid_lines(a, b, results, ratios, args.search_steps):
         print(line)
     print(path)
@@ -323,7 +332,8 @@ def _report(args) -> int:
 
     data = _data(args)
     result = commands.run_report(args.out, data, args.preset, args.train_seed, not args.quiet,
-                                 EvidenceConfig(n_pairs=args.pairs, seed=args.train_seed))
+                                 EvidenceConfig(n_pairs=args.pairs, seed=args.train_seed), seeds=args.seeds,
+                                 controls=args.controls)
     for verdict in result["numbers"]["verdicts"].values():
         print(f"{verdict['claim']}: {verdict['text']}")
     print(f"report written in {result['seconds']:.0f} s:")

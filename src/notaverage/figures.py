@@ -22,7 +22,7 @@ from notaverage.fileio import atomic_write_bytes
 from notaverage.outpath import picture_format
 from notaverage.png import figure_bytes, figure_png
 
-__all__ = ["figure_png", "save_figure", "show_digit", "safe_text", "blend_figure", "neighbour_figure",
+__all__ = ["an", "figure_png", "save_figure", "show_digit", "safe_text", "blend_figure", "neighbour_figure",
            "hybrid_figure", "traversal_figure", "latent_map_figure", "SLIDE"]
 
 SLIDE = {"figsize": (16, 9), "dpi": 120}  # 1920x1080
@@ -33,6 +33,11 @@ ROW_TITLES = {
 }
 CLASS_COLOURS = plt.get_cmap("tab10")
 SURPRISE = "#c0392b"  # the top class is neither A nor B
+
+
+def an(label: int) -> str:
+    """A digit read aloud takes its article: "an 8", "a 9"."""
+    return f"an {label}" if label == 8 else f"a {label}"
 
 
 def save_figure(fig, path: str | Path) -> Path:
@@ -93,8 +98,8 @@ def score_label(p: np.ndarray, class_a: int, class_b: int) -> tuple[str, bool]:
 
 def score_legend(scorer: str, class_a: int, class_b: int) -> str:
     return (f"Under each image, the {scorer}: top = the class it reads and its probability (red when neither "
-            f"{class_a} nor {class_b}); p{class_a} = its probability of a {class_a} (A's class), "
-            f"p{class_b} = of a {class_b} (B's class).").replace("a 8", "an 8")
+            f"{class_a} nor {class_b}); p{class_a} = its probability of {an(class_a)} (A's class), "
+            f"p{class_b} = of {an(class_b)} (B's class).")
 
 
 def blend_figure(paths: dict[str, np.ndarray], probs: dict[str, np.ndarray], class_a: int, class_b: int,
@@ -156,17 +161,26 @@ def neighbour_figure(samples: np.ndarray, neighbours: np.ndarray, distances: np.
 
 
 def hybrid_figure(images: list[np.ndarray], names: list[str], probs: np.ndarray, class_a: int, class_b: int,
-                  extras: list[list[str]], title: str, caption: list[str]):
-    """One row: A, B, the two midpoints, then the hybrids; under each the judge's reading and any
-    extra lines (manifold ratio, code realism)."""
-    fig, axes = slide(1, len(images))
-    size = _label_size(len(images))
-    for k, ax in enumerate(axes[0]):
+                  extras: list[list[str]], title: str, caption: list[str], n_reference: int = 4):
+    """Top row: the `n_reference` reference images (A, B, the two midpoints); bottom row: the search
+    results. Under each, the judge's reading and any extra lines (manifold ratio, code realism)."""
+    n_results = len(images) - n_reference
+    cols = max(n_reference, n_results)
+    fig, axes = slide(2 if n_results else 1, cols)
+    size = _label_size(cols)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for k in range(len(images)):
+        ax = axes[0, k] if k < n_reference else axes[1, k - n_reference]
+        ax.axis("on")
         show_digit(ax, images[k])
         ax.set_title(names[k], fontsize=size)
         text, surprise = score_label(probs[k], class_a, class_b)
         ax.set_xlabel("\n".join([text, *extras[k]]), fontsize=size, linespacing=1.1,
                       color=SURPRISE if surprise else "black")
+    axes[0, 0].set_ylabel("the two digits\nand midpoints", fontsize=13, rotation=0, ha="right", va="center")
+    if n_results:
+        axes[1, 0].set_ylabel("search\nresults", fontsize=13, rotation=0, ha="right", va="center")
     _headings(fig, title, caption)
     return fig
 
@@ -194,7 +208,9 @@ def traversal_figure(traversal, title: str, probs: np.ndarray | None = None, cap
 
 def latent_map_figure(points: np.ndarray, labels: np.ndarray, title: str):
     """A 2-D projection of the test codes, coloured by class, with the class number at each centre."""
-    fig, ax = plt.subplots(figsize=(6.5, 6))
+    fig, axes = slide(1, 1)
+    ax = axes[0, 0]
+    ax.set_aspect("equal", adjustable="datalim")
     ax.scatter(points[:, 0], points[:, 1], c=[CLASS_COLOURS(int(k)) for k in labels], s=3, alpha=0.6,
                linewidths=0)
     for digit in range(10):
@@ -203,7 +219,6 @@ def latent_map_figure(points: np.ndarray, labels: np.ndarray, title: str):
             cx, cy = np.median(points[mask], axis=0)
             ax.text(cx, cy, str(digit), fontsize=16, weight="bold", ha="center", va="center",
                     color=CLASS_COLOURS(digit), bbox={"facecolor": "white", "alpha": 0.7, "lw": 0})
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("projection 1"), ax.set_ylabel("projection 2")
-    fig.tight_layout()
+    ax.set_xlabel("projection 1", fontsize=12), ax.set_ylabel("projection 2", fontsize=12)
+    _headings(fig, title)
     return fig

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from notaverage import figures
+from notaverage.figures import an
 from notaverage.data.mnist import MnistData, as_float, load_mnist
 from notaverage.data.preprocess import preprocess_image
 from notaverage.errors import UserError
@@ -32,11 +33,7 @@ class Digit:
     label: int
     name: str
     note: str = ""  # one line when the VAE's reconstruction reads as another class
-
-
-def an(label: int) -> str:
-    """The article for a digit read aloud: "an 8", "a 9"."""
-    return f"an {label}" if label == 8 else f"a {label}"
+    pick: int | None = None  # set when the pair rule chose this digit (a class was asked for)
 
 
 def load_data(data_dir=None, limit: int | None = None, seed: int = 0, progress: bool = True) -> MnistData:
@@ -119,16 +116,29 @@ def _picked(spec: str, data: MnistData, models: dict, pick: int, which: int) -> 
         raise UserError(f"--pick {pick}: only {len(kept)} test {digit}s pass the pair rule; use --pick "
                         f"0 to {max(len(kept) - 1, 0)}")
     index = int(kept[pick])
-    return Digit(as_float(data.test_images[index]), digit, f"{digit} (test:{index})")
+    return Digit(as_float(data.test_images[index]), digit, f"{digit} (test:{index})", pick=pick)
+
+
+def pair_line(a: Digit, b: Digit) -> str:
+    """The sentence that says how the digits were chosen and how to get others, or "" for given ones."""
+    picked = [d for d in (a, b) if d.pick is not None]
+    if not picked:
+        return ""
+    pick = picked[0].pick
+    which = " and ".join(d.name for d in picked)
+    return (f"{which}: pick {pick} of the pair rule (test digits the classifier reads correctly, drawn and "
+            f"as the VAE reconstructs them; no blend is looked at). Another: --pick {pick + 1}.")
 
 
 def _reconstruction_note(digit: Digit, models: dict) -> Digit:
     """One line when the VAE's reconstruction of a given digit reads as another class."""
     recon = np.clip(models["vae"].decode(models["vae"].encode(digit.image[None])), 0, 1)
-    read = int(models["classifier"].predict(recon)[0])
+    read, drawn = (int(x) for x in models["classifier"].predict(np.concatenate([recon, digit.image[None]])))
     if read != digit.label:
         digit.note = (f"note: the VAE reconstructs {digit.name} as {an(read)}, not {an(digit.label)}: "
                       f"its row shows the model's limits, not the claim")
+    elif drawn != digit.label:  # only when a FILE:LABEL disagrees with the classifier
+        digit.note = f"note: the classifier reads {digit.name} itself as {an(drawn)}, not {an(digit.label)}"
     return digit
 
 
@@ -154,19 +164,15 @@ def blend(vae, linear, classifier, a: Digit, b: Digit, steps: int = 9, mode: str
     return paths, probs
 
 
-def write_blend(models: dict, a: Digit, b: Digit, out: Path, images: int = 9, mode: str = "lerp",
-                pick: int | None = None) -> tuple[Path, list[str]]:
-    """The blend picture; returns its path and the notes it carries (also printed by the CLI)."""
+def write_blend(models: dict, a: Digit, b: Digit, out: Path, images: int = 9,
+                mode: str = "lerp") -> tuple[Path, list[str]]:
+    """The blend picture; returns its path and the lines it carries that the CLI also prints (how
+    the pair was chosen, and any reconstruction note)."""
     paths, probs = blend(models["vae"], models["linear"], models["classifier"], a, b, images, mode)
     walk = "great-circle (slerp)" if mode == "slerp" else "straight-line"
     title = f"From {a.name} to {b.name}: three ways to go between two digits ({walk} latent paths)"
-    notes = [d.note for d in (a, b) if d.note]
-    caption = []
-    if pick is not None:
-        caption.append(f"Pair {pick} by the pair rule (test digits the classifier reads correctly, drawn and "
-                       f"reconstructed; the blend is never looked at). Another pair: --pick {pick + 1}.")
-    caption += notes
-    fig = figures.blend_figure(paths, probs, a.label, b.label, title, caption)
+    notes = [line for line in (pair_line(a, b), a.note, b.note) if line]
+    fig = figures.blend_figure(paths, probs, a.label, b.label, title, notes)
     return figures.save_figure(fig, out), notes
 
 
@@ -249,7 +255,7 @@ def run_tour(out: Path, data_dir=None, limit: int | None = None, seed: int = 0, 
     for class_a, class_b in TOUR_BLENDS:
         a, b = resolve_pair(str(class_a), str(class_b), data, models, pick)
         name = f"blend-{class_a}-{class_b}"
-        files[name.replace("-", "_")], _ = write_blend(models, a, b, out / f"{name}.png", pick=pick)
+        files[name.replace("-", "_")], _ = write_blend(models, a, b, out / f"{name}.png")
     samples, sample_stats = write_samples(models, data, list(range(10)), TOUR_SAMPLES, out / "samples.png",
                                           pick, per_picture=10 * TOUR_SAMPLES)
     files["samples"] = samples[0]

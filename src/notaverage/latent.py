@@ -64,7 +64,8 @@ def three_paths(vae, linear, image_a: np.ndarray, image_b: np.ndarray, steps: in
     }
 
 
-def class_code_gaussians(model, images: np.ndarray, labels: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def class_code_gaussians(model, images: np.ndarray,
+                         labels: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Mean and covariance of the codes of each class: where that digit lives in latent space."""
     codes = model.encode(images)
     out = {}
@@ -149,7 +150,8 @@ def _code_scale(reference_codes: np.ndarray, max_codes: int = 2000, seed: int = 
     import torch
 
     rng = np.random.default_rng(seed)
-    codes = torch.as_tensor(np.asarray(reference_codes, np.float32)[rng.permutation(len(reference_codes))[:max_codes]])
+    keep = rng.permutation(len(reference_codes))[:max_codes]
+    codes = torch.as_tensor(np.asarray(reference_codes, np.float32)[keep])
     d = torch.cdist(codes, codes)
     d.fill_diagonal_(float("inf"))
     return float(d.min(dim=1).values.median())
@@ -165,17 +167,84 @@ def code_realism(z: np.ndarray, reference_codes: np.ndarray, scale: float | None
     return (torch.cdist(zt, ref).min(dim=1).values.numpy() / scale).astype(np.float64)
 
 
+def _torn_loss(logp, class_a: int, class_b: int, balance_weight: float):
+    """(log p_A − log p_B)² − balance_weight · (log p_A + log p_B): equally A and B, and both high."""
+    a, b = logp[..., class_a], logp[..., class_b]
+    return (a - b) ** 2 - balance_weight * (a + b)
+
+
+def _perturbed_log_probs(vae, judge, z, n_perturb: int, sigma: float, generator):
+    """Judge log-probabilities of the decoded code, averaged over `n_perturb` noisy copies of z (and a
+    one-pixel shift of each decoded image): an image that only fools the judge at one exact point
+    and pixel position does not survive this, so what the finder returns transfers to other readers."""
+    import torch
+    import torch.nn.functional as F
+
+    if n_perturb <= 1:
+        return F.log_softmax(judge(torch.sigmoid(vae.decode_logits_t(z))), dim=1)
+    noisy = z.unsqueeze(0) + sigma * torch.randn((n_perturb, *z.shape), generator=generator)
+    images = torch.sigmoid(vae.decode_logits_t(noisy.reshape(-1, z.shape[1])))
+    shifts = torch.randint(-1, 2, (2,), generator=generator).tolist()
+    images = torch.roll(images, shifts=shifts, dims=(2, 3))
+    logp = F.log_softmax(judge(images), dim=1).reshape(n_perturb, len(z), -1)
+    return torch.logsumexp(logp, dim=0) - np.log(n_perturb)  # log of the averaged probabilities
+
+
+def _distinct(images: np.ndarray, order: np.ndarray, n_results: int, min_distance: float = 0.5) -> list[int]:
+    """The first `n_results` of `order` whose images differ from every one chosen before."""
+    chosen: list[int] = []
+    for i in order:
+        if all(np.linalg.norm(images[i] - images[j]) > min_distance for j in chosen):
+            chosen.append(int(i))
+        if len(chosen) == n_results:
+            break
+    return chosen
+
+
+def _descend(objective, start, steps: int, lr: float):
+    """Adam on every code at once; the best iterate of each (lowest objective) is kept."""
+    import torch
+
+    z = start.clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([z], lr=lr)
+    best_loss = torch.full((len(start),), float("inf"))
+    best_z = start.clone()
+    for _ in range(steps + 1):
+        loss = objective(z)
+        with torch.no_grad():
+            better = loss < best_loss
+            best_loss = torch.where(better, loss.detach(), best_loss)
+            best_z[better] = z.detach()[better]
+        optimizer.zero_grad()
+        loss.sum().backward()
+        optimizer.step()
+    return best_z, best_loss
+
+
+@dataclass
+class HybridSettings:
+    """The finder's knobs (documented in docs/METRICS.md)."""
+
+    balance_weight: float = 1.0
+    realism_weight: float = 1.0
+    prior_weight: float = 0.02
+    lr: float = 0.05
+    noise: float = 0.05  # spread of the starting codes around the straight path
+    n_perturb: int = 1  # noisy copies of each code the judge's reading is averaged over
+    perturb_sigma: float = 0.1  # their spread, in prior standard deviations
+
+
 def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a: int, class_b: int,
                   n_results: int = 4, steps: int = 100, seed: int = 0, *, n_starts: int | None = None,
-                  reference_codes: np.ndarray | None = None, balance_weight: float = 1.0,
-                  realism_weight: float = 1.0, prior_weight: float = 0.02, lr: float = 0.05,
-                  noise: float = 0.05) -> list[HybridResult]:
+                  reference_codes: np.ndarray | None = None,
+                  settings: HybridSettings | None = None) -> list[HybridResult]:
     """Find decoded digits the judge reads as equally an A and a B, near the straight path A→B.
 
     Gradient descent in the VAE's latent space (torch autograd through `vae.decode_logits_t` and
     the judge's logits), from `n_starts` points spread over t in [0.15, 0.85] of the straight
     path between the two codes (plus a little seeded noise), all optimised in one batch with Adam.
-    Objective per code z, with a = log p_A, b = log p_B of the decoded image:
+    Objective per code z, with a = log p_A, b = log p_B of the decoded image (averaged over
+    `settings.n_perturb` noisy copies of z when above 1):
 
         (a − b)²  −  balance_weight · (a + b)                  both equally, and both high
         + realism_weight · relu(r(z) − 1)²                      stay where real digits' codes live
@@ -183,12 +252,9 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
 
     Why both penalties: the judge alone is easy to fool (an off-manifold code can decode to a
     smudge the judge calls 50/50). The main guard is *realism* r(z) = distance to the nearest code
-    of a real digit (the aggregate posterior, sampled by `reference_codes`, e.g. encoded test
-    digits) over the median such distance among real digits; the hinge at 1 lets z move freely
-    inside the cloud of real codes and only pulls it back when it drifts into a hole between
-    them, where the decoder has never been trained. The prior term is a weak backstop (and the only
-    guard when no reference codes are given): N(0, I) density alone would pull codes toward the
-    origin, a blurry "average digit" region, so it is kept small.
+    of a real digit (`reference_codes`, e.g. encoded test digits) over the median such distance
+    among real digits; the hinge at 1 lets z move freely inside the cloud of real codes. The prior
+    term is a weak backstop (N(0, I) density alone pulls codes toward a blurry "average digit").
 
     Returns the `n_results` best distinct results (lowest objective at the best iterate of each
     start), best first.
@@ -198,61 +264,41 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
 
     if class_a == class_b:
         raise ValueError("a hybrid needs two different classes")
+    s = settings or HybridSettings()
     n_starts = n_starts or max(2 * n_results, 8)
     vae.eval(), judge.eval()
     generator = torch.Generator().manual_seed(seed)
     codes = vae.encode(np.stack([image_a, image_b]).astype(np.float32))
     ts = np.linspace(0.15, 0.85, n_starts, dtype=np.float32)
     start = torch.as_tensor(lerp(codes[0], codes[1], ts))
-    start = start + noise * torch.randn(start.shape, generator=generator)
-    ref = scale = None
-    if reference_codes is not None and realism_weight > 0:
-        ref = torch.as_tensor(np.asarray(reference_codes, np.float32))
-        scale = _code_scale(np.asarray(reference_codes), seed=seed)
+    start = start + s.noise * torch.randn(start.shape, generator=generator)
+    use_realism = reference_codes is not None and s.realism_weight > 0
+    ref = torch.as_tensor(np.asarray(reference_codes, np.float32)) if use_realism else None
+    scale = _code_scale(np.asarray(reference_codes), seed=seed) if use_realism else None
 
     def objective(z):
-        logp = F.log_softmax(judge(torch.sigmoid(vae.decode_logits_t(z))), dim=1)
-        a, b = logp[:, class_a], logp[:, class_b]
-        loss = (a - b) ** 2 - balance_weight * (a + b) + prior_weight * 0.5 * (z ** 2).sum(1)
+        logp = _perturbed_log_probs(vae, judge, z, s.n_perturb, s.perturb_sigma, generator)
+        loss = _torn_loss(logp, class_a, class_b, s.balance_weight) + s.prior_weight * 0.5 * (z ** 2).sum(1)
         if ref is not None:
-            r = torch.cdist(z, ref).min(dim=1).values / scale
-            loss = loss + realism_weight * F.relu(r - 1.0) ** 2
+            loss = loss + s.realism_weight * F.relu(torch.cdist(z, ref).min(dim=1).values / scale - 1.0) ** 2
         return loss
 
-    for p in list(vae.parameters()) + list(judge.parameters()):
+    params = list(vae.parameters()) + list(judge.parameters())
+    for p in params:
         p.requires_grad_(False)
     try:
-        z = start.clone().requires_grad_(True)
-        optimizer = torch.optim.Adam([z], lr=lr)
-        best_loss = torch.full((n_starts,), float("inf"))
-        best_z = start.clone()
-        for _ in range(steps + 1):
-            loss = objective(z)
-            with torch.no_grad():
-                better = loss < best_loss
-                best_loss = torch.where(better, loss.detach(), best_loss)
-                best_z[better] = z.detach()[better]
-            optimizer.zero_grad()
-            loss.sum().backward()
-            optimizer.step()
+        best_z, best_loss = _descend(objective, start, steps, s.lr)
     finally:
-        for p in list(vae.parameters()) + list(judge.parameters()):
+        for p in params:
             p.requires_grad_(True)
 
     best = best_z.numpy()
     images = vae.decode(best)
     probs = judge.predict_proba(images)
     start_probs = judge.predict_proba(vae.decode(start.numpy()))
-    realism = (code_realism(best, reference_codes, scale) if ref is not None
-               else np.full(n_starts, np.nan))
+    realism = code_realism(best, reference_codes, scale) if use_realism else np.full(n_starts, np.nan)
     prior = _prior_logpdf(best)
-    order = np.argsort(best_loss.numpy(), kind="stable")
-    chosen: list[int] = []
-    for i in order:  # distinct: no two results decoding to nearly the same image
-        if all(np.linalg.norm(images[i] - images[j]) > 0.5 for j in chosen):
-            chosen.append(int(i))
-        if len(chosen) == n_results:
-            break
+    chosen = _distinct(images, np.argsort(best_loss.numpy(), kind="stable"), n_results)
     return [HybridResult(images[i], best[i], float(probs[i, class_a]), float(probs[i, class_b]),
                          float(realism[i]), float(prior[i]), float(ts[i]), float(start_probs[i, class_a]),
                          float(start_probs[i, class_b]), float(best_loss[i])) for i in chosen]

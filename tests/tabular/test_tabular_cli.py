@@ -121,6 +121,11 @@ def test_quick_run_writes_html_and_json_with_every_documented_key(tmp_path, caps
     html = (out / "tabular.html").read_text()
     assert v["text"].split(" (")[0] in html.replace("&#x27;", "'")
     assert "smoke test, not evidence" in html
+    for heading in ("Outcomes per task and split", "Forest plot", "Pre-specified pairs", "Compute per model",
+                    "Log score and CRPS", "90 % coverage"):
+        assert heading in html, heading
+    first = doc["settings"][0]["comparison"]
+    assert f"{100 * first['rel_diff']:+.1f}% [{100 * first['ci95'][0]:+.1f}%" in html  # the table's interval
     assert html.count("data:image/png;base64,") >= 3
     assert "http://" not in html and "https://" not in html  # works offline
     printed = capsys.readouterr().out

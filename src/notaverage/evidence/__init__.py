@@ -1,6 +1,7 @@
 """The report's evidence: numbers computed from models + data + `notaverage.metrics`, verdicts
-computed from those numbers, and the figures that show them."""
+computed from those numbers, the controls that must fail them, and the figures that show them."""
 
-from notaverage.evidence.build import EvidenceConfig, gather, wilson
+from notaverage.evidence.build import CLAIMS, gather
+from notaverage.evidence.context import EvidenceConfig
 
-__all__ = ["EvidenceConfig", "gather", "wilson"]
+__all__ = ["CLAIMS", "EvidenceConfig", "gather"]

@@ -10,16 +10,19 @@ import numpy as np
 from notaverage.latent import blend_weights, lerp, slerp
 from notaverage.metrics import (
     crossing_ambiguity,
+    distance_from_pixel_path,
     judge_confidence,
     judge_entropy,
-    nearest_training_digits,
-    smoothness,
+    manifold_distance_ratio,
+    step_unevenness,
 )
 
 RATIO_STEPS = (0.25, 0.5, 0.75)  # where along each path the (costly) manifold ratio is measured
 
 
-def random_pairs(labels: np.ndarray, n_pairs: int, seed: int, classes: tuple[int, int] | None = None) -> np.ndarray:
+def random_pairs(
+    labels: np.ndarray, n_pairs: int, seed: int, classes: tuple[int, int] | None = None
+) -> np.ndarray:
     """(n, 2) indices of pairs of different classes (or of exactly `classes`), seeded, no self-pairs."""
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels)
@@ -40,15 +43,16 @@ def _walk(za: np.ndarray, zb: np.ndarray, ts: np.ndarray, mode: str) -> np.ndarr
     """(P, steps, D) codes along each pair's path."""
     if mode == "lerp":
         return (1.0 - ts)[None, :, None] * za[:, None] + ts[None, :, None] * zb[:, None]
-    return np.stack([slerp(a, b, ts) for a, b in zip(za, zb)])
+    return np.stack([slerp(a, b, ts) for a, b in zip(za, zb, strict=True)])
 
 
-def model_paths(model, images_a: np.ndarray, images_b: np.ndarray, steps: int, mode: str = "lerp",
-                clip: bool = False) -> np.ndarray:
+def model_paths(
+    model, images_a: np.ndarray, images_b: np.ndarray, steps: int, mode: str = "lerp", clip: bool = False
+) -> np.ndarray:
     """(P, steps, 28, 28): each pair's decoded latent path, all pairs in one decode call."""
     ts = blend_weights(steps)
     z = model.encode(np.concatenate([images_a, images_b]))
-    za, zb = z[: len(images_a)], z[len(images_a):]
+    za, zb = z[: len(images_a)], z[len(images_a) :]
     codes = _walk(za, zb, ts, mode).astype(np.float32)
     out = model.decode(codes.reshape(-1, z.shape[1])).reshape(len(za), steps, 28, 28)
     return np.clip(out, 0.0, 1.0) if clip else out
@@ -73,13 +77,14 @@ class Ruler:
 
     def ratio(self, images: np.ndarray) -> np.ndarray:
         flat = np.asarray(images, np.float32).reshape(-1, 28, 28)
-        d, _ = nearest_training_digits(flat, self.nn_train, k=1)
-        return d[:, 0].astype(np.float64).reshape(np.shape(images)[:-2]) / self.reference_median
+        ratios = manifold_distance_ratio(flat, self.nn_train, reference_median=self.reference_median)
+        return ratios.reshape(np.shape(images)[:-2])
 
 
-def path_metrics(paths: np.ndarray, class_a: np.ndarray, class_b: np.ndarray, ruler: Ruler,
-                 pixel: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Per-pair numbers for paths (P, steps, 28, 28): realism, crossing, smoothness, pixel distance."""
+def path_metrics(
+    paths: np.ndarray, class_a: np.ndarray, class_b: np.ndarray, ruler: Ruler, pixel: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Per-pair numbers for paths (P, steps, 28, 28): realism, crossing, step unevenness, pixel distance."""
     n_pairs, steps = paths.shape[:2]
     mid = steps // 2
     probs = ruler.judge.predict_proba(paths.reshape(-1, 28, 28)).reshape(n_pairs, steps, 10)
@@ -100,10 +105,12 @@ def path_metrics(paths: np.ndarray, class_a: np.ndarray, class_b: np.ndarray, ru
         "ratio_interior": ratios.mean(axis=1),
         "crossing_sum_prob": np.array([c.sum_prob for c in crossings]),
         "crossed": np.array([c.crossed for c in crossings], dtype=float),
-        "smoothness": np.array([smoothness(p) for p in paths]),
+        "step_unevenness": np.array([step_unevenness(p) for p in paths]),
     }
     if pixel is not None:
-        d = np.linalg.norm((paths - pixel).reshape(n_pairs, steps, -1), axis=2)
+        d = distance_from_pixel_path(paths.reshape(-1, 28, 28), pixel.reshape(-1, 28, 28)).reshape(
+            n_pairs, steps
+        )
         out["pixel_distance_mid"] = d[:, mid]
         out["pixel_distance_interior"] = d[:, interior].mean(axis=1)
         # How far the middle bows away from the pixel average beyond the endpoints' own offset

@@ -15,13 +15,15 @@ from notaverage.data.mnist import MnistData, as_float
 from notaverage.errors import UserError
 from notaverage.evidence.blends import Ruler
 from notaverage.evidence.build import EvidenceConfig, gather
+from notaverage.evidence.draw import draw
+from notaverage.evidence.seeds import combine_seeds
 from notaverage.evidence.verdicts import HYBRID_GAP, HYBRID_SUM
 from notaverage.latent import HybridResult, hybrid_search, latent_traversals
 from notaverage.metrics import reference_nn_median
 from notaverage.store import cache_key
-from notaverage.zoo import ABLATION, get_models
+from notaverage.models.registry import REPORT_MODELS
+from notaverage.zoo import get_models
 
-REPORT_MODELS = ("vae", "linear", "classifier", "judge", ABLATION)
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # The code that turns trained models into the report's numbers and page: a change to any of it
 # must recompute a report rather than reuse one (the package version alone does not move).
@@ -55,10 +57,10 @@ def meets_hybrid_bar(result: HybridResult) -> bool:
 
 
 def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int = 4, steps: int = 100,
-                 seed: int = 0) -> tuple[Path, list[HybridResult], np.ndarray]:
+                 seed: int = 0, notes: list[str] = ()) -> tuple[Path, list[HybridResult], np.ndarray]:
     """Hybrids of digits `a`, `b` (lab.Digit) beside the pixel average and the straight latent midpoint,
-    titled by how many meet the "equally both" bar. Returns the picture's path, the results, and
-    each result's manifold distance ratio (pixel space)."""
+    titled by how many meet the "equally both" bar; `notes` go into the caption. Returns the
+    picture's path, the results, and each result's manifold distance ratio (pixel space)."""
     from notaverage.latent import latent_path
 
     vae, judge = models["vae"], models["judge"]
@@ -72,7 +74,8 @@ def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int 
     images = [a.image, b.image, 0.5 * (a.image + b.image), latent_path(vae, a.image, b.image, 3)[1],
               *[r.image for r in results]]
     names = [f"A ({a.label})", f"B ({b.label})", "pixel average", "straight latent\nmidpoint",
-             *[f"result {k + 1}" for k in range(len(results))]]
+             *[f"result {k + 1}\n{'meets' if meets_hybrid_bar(r) else 'below'} the bar"
+               for k, r in enumerate(results)]]
     ratios = ruler.ratio(np.stack(images))
     extras = [[f"ratio {x:.2f}"] for x in ratios]
     for k, r in enumerate(results):
@@ -91,7 +94,7 @@ def write_hybrid(models: dict, data: MnistData, a, b, out: Path, n_results: int 
                "ratio = manifold distance ratio: pixel distance to the nearest training digit over that of "
                "a typical real test digit (1 = as close to real digits as a real digit). realism = code "
                "realism: distance from the result's latent code to the nearest real digit's code, over the "
-               "typical such distance (about 1 = typical).", *[d.note for d in (a, b) if d.note]]
+               "typical such distance (about 1 = typical).", *notes]
     probs = judge.predict_proba(np.stack(images))
     fig = figures.hybrid_figure(images, names, probs, a.label, b.label, extras, title, caption)
     figures.save_figure(fig, out)
@@ -142,35 +145,96 @@ def _previous_report(json_path: Path, inputs_key: str) -> dict | None:
     return numbers if numbers.get("meta", {}).get("inputs_key") == inputs_key else None
 
 
-def run_report(out: Path, data: MnistData, preset: str = "fast", seed: int = 0, progress: bool = True,
-               config: EvidenceConfig | None = None, models: dict | None = None, log=print,
-               reuse: bool = False) -> dict:
+def _gather_seed(
+    data: MnistData,
+    preset: str,
+    seed: int,
+    progress: bool,
+    config: EvidenceConfig,
+    models: dict | None,
+    controls: bool,
+    log,
+):
+    trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
+    models = {**{name: t.model for name, t in trained.items()}, **(models or {})}
+    vae_seconds = float(trained["vae"].meta.get("train_seconds") or 60.0)
+    numbers, drawings, ruler = gather(
+        models, data, config, log=log, vae_train_seconds=vae_seconds, controls=controls
+    )
+    return trained, models, numbers, drawings, ruler
+
+
+def run_report(
+    out: Path,
+    data: MnistData,
+    preset: str = "fast",
+    seed: int = 0,
+    progress: bool = True,
+    config: EvidenceConfig | None = None,
+    models: dict | None = None,
+    log=print,
+    reuse: bool = False,
+    seeds: int = 1,
+    controls: bool = False,
+) -> dict:
     """Train or reuse the report's models, compute the evidence, write report.html + report.json.
 
-    With `reuse`, a report already in `out` computed from the same trained models, data, settings
-    and report code (`report_code_fingerprint`) is kept as it is (the computation is deterministic,
-    so it would come out the same); `tour` uses this so that a second tour is quick.
+    `seeds` > 1 trains and scores the models of training seeds seed .. seed + seeds - 1 (the
+    evaluation keeps `config.seed`); a verdict is then supported only if it is for every seed.
+    `controls` also runs the cheats (on the first seed's models). With `reuse`, a report already
+    in `out` computed from the same trained models, data, settings and report code
+    (`report_code_fingerprint`) is kept
+    as it is (the computation is deterministic); `tour` uses this so that a second tour is quick.
     """
     from notaverage.report import write_report
 
     started = time.monotonic()
-    trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
     config = config or EvidenceConfig(seed=seed)
-    inputs_key = cache_key({"models": sorted(t.folder.name for t in trained.values()),
-                            "config": asdict(config), "data": data.fingerprint,
-                            "code": report_code_fingerprint()})
+    training_seeds = list(range(seed, seed + seeds))
+    trained = get_models(data, REPORT_MODELS, preset, seed, progress=progress)
+    inputs_key = cache_key(
+        {
+            "models": sorted(t.folder.name for t in trained.values()),
+            "seeds": training_seeds,
+            "controls": controls,
+            "config": asdict(config),
+            "data": data.fingerprint,
+            "code": report_code_fingerprint(),
+        }
+    )
     json_path = Path(out) / "report.json"
     previous = _previous_report(json_path, inputs_key) if reuse and models is None else None
     if previous is not None:
         log(f"report: reusing {json_path} (same models, data, settings and code)")
-        return {"html": json_path.with_name("report.html"), "json": json_path, "numbers": previous,
-                "trained": trained, "seconds": time.monotonic() - started}
-    models = {**{name: t.model for name, t in trained.items()}, **(models or {})}
-    numbers, figs = gather(models, data, config, log=log)
-    numbers["meta"]["inputs_key"] = inputs_key
-    numbers["meta"]["preset"] = preset
-    numbers["meta"]["seed"] = seed
-    numbers["meta"]["models"] = {name: {"folder": str(t.folder), "reused": t.reused} for name, t in trained.items()}
-    html_path, json_path = write_report(numbers, figs, out)
-    return {"html": html_path, "json": json_path, "numbers": numbers, "trained": trained,
-            "seconds": time.monotonic() - started}
+        return {
+            "html": json_path.with_name("report.html"),
+            "json": json_path,
+            "numbers": previous,
+            "trained": trained,
+            "seconds": time.monotonic() - started,
+        }
+    per_seed, first = [], None
+    for k, training_seed in enumerate(training_seeds):
+        if seeds > 1:
+            log(f"training seed {training_seed} ({k + 1} of {seeds})")
+        result = _gather_seed(data, preset, training_seed, progress, config, models, controls and k == 0, log)
+        per_seed.append(result[2])
+        first = first or result
+    trained, models_used, numbers, drawings, ruler = first
+    numbers.update(combine_seeds(per_seed, training_seeds))
+    numbers["meta"].update(
+        {
+            "inputs_key": inputs_key,
+            "preset": preset,
+            "seed": seed,
+            "models": {name: {"folder": str(t.folder), "reused": t.reused} for name, t in trained.items()},
+        }
+    )
+    html_path, json_path = write_report(numbers, draw(drawings, models_used, ruler), out)
+    return {
+        "html": html_path,
+        "json": json_path,
+        "numbers": numbers,
+        "trained": trained,
+        "seconds": time.monotonic() - started,
+    }

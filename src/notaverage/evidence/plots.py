@@ -15,8 +15,15 @@ def confusion_figure(confusion: np.ndarray, title: str):
         for j in range(10):
             value = int(confusion[i][j])
             if value:
-                ax.text(j, i, str(value), ha="center", va="center", fontsize=6,
-                        color="white" if shown[i, j] > shown.max() * 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(value),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if shown[i, j] > shown.max() * 0.6 else "black",
+                )
     ax.set_xticks(range(10)), ax.set_yticks(range(10))
     ax.set_xlabel("predicted"), ax.set_ylabel("true")
     ax.set_title(title, fontsize=10)
@@ -30,7 +37,7 @@ def _hybrid_panel(images, names, results, class_a, class_b, judge, ruler, title)
     probs = judge.predict_proba(np.stack(images))
     ratios = ruler.ratio(np.stack(images)) if ruler is not None else None
     fig, axes = plt.subplots(1, len(images), figsize=(1.45 * len(images) + 0.5, 2.5), squeeze=False)
-    for k, (ax, image, name) in enumerate(zip(axes[0], images, names)):
+    for k, (ax, image, name) in enumerate(zip(axes[0], images, names, strict=True)):
         show_digit(ax, image)
         ax.set_title(name, fontsize=7)
         label = f"p{class_a}={probs[k, class_a]:.2f}\np{class_b}={probs[k, class_b]:.2f}"
@@ -63,8 +70,13 @@ def traversal_figure(traversal, title: str):
             show_digit(axes[r, c], traversal.images[r, c])
             if r == 0:
                 axes[r, c].set_title(f"{traversal.offsets[c]:+.1f}\u03c3", fontsize=8)
-        axes[r, 0].set_ylabel(f"dir {r + 1}\n{traversal.variance_ratio[r]:.1%} var", fontsize=8,
-                              rotation=0, ha="right", va="center")
+        axes[r, 0].set_ylabel(
+            f"dir {r + 1}\n{traversal.variance_ratio[r]:.1%} var",
+            fontsize=8,
+            rotation=0,
+            ha="right",
+            va="center",
+        )
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

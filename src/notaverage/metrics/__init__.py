@@ -14,17 +14,20 @@ from notaverage.metrics.neighbors import nearest_neighbors, nearest_training_dig
 from notaverage.metrics.novelty import (
     DataCopyingResult,
     NeighbourGallery,
+    CopyingReading,
     assign_cells,
+    copying_null,
     data_copying_test,
     fit_cells,
     mann_whitney_z,
     nearest_neighbour_gallery,
+    read_copying,
 )
 from notaverage.metrics.paths import (
     Crossing,
     crossing_ambiguity,
     distance_from_pixel_path,
-    smoothness,
+    step_unevenness,
     step_sizes,
 )
 from notaverage.metrics.realism import (
@@ -33,15 +36,17 @@ from notaverage.metrics.realism import (
     manifold_distance_ratio,
     reference_nn_median,
 )
-from notaverage.metrics.stats import Interval, bootstrap_ci, paired_difference_ci, seed_ci
+from notaverage.metrics.stats import Interval, bootstrap_ci, paired_difference_ci, seed_ci, wilson
 
 __all__ = [
+    "CopyingReading",
     "Crossing",
     "DataCopyingResult",
     "Interval",
     "NeighbourGallery",
     "assign_cells",
     "bootstrap_ci",
+    "copying_null",
     "crossing_ambiguity",
     "data_copying_test",
     "distance_from_pixel_path",
@@ -59,8 +64,10 @@ __all__ = [
     "nearest_neighbour_gallery",
     "nearest_training_digits",
     "paired_difference_ci",
+    "read_copying",
     "reference_nn_median",
     "seed_ci",
-    "smoothness",
     "step_sizes",
+    "step_unevenness",
+    "wilson",
 ]

@@ -177,3 +177,57 @@ def nearest_neighbour_gallery(
     distances, indices = nearest_training_digits(samples, train_images, k=k, batch=batch)
     train_images = np.asarray(train_images, dtype=np.float32)
     return NeighbourGallery(indices, distances, train_images[indices])
+
+
+# --- reading C_T against its own null spread ---------------------------------------------------
+
+NULL_BAND_SDS = 3.0  # C_T outside mean ± 3 sd of held-out real digits' C_T is read as a departure
+
+
+@dataclass(frozen=True)
+class CopyingReading:
+    """C_T of a generator read on both sides of the null spread of real held-out digits.
+
+    `null` holds C_T of `len(null)` random draws of held-out real digits (as many as the
+    generator gave) against the same test digits, cells and T: what C_T looks like when nothing is
+    copied and nothing is missed. `reading` is "copying" below `low`, "underfitting" above `high`
+    (generated digits farther from T than real digits are), else "like real digits".
+    """
+
+    c_t: float
+    null: np.ndarray
+    low: float
+    high: float
+    reading: str
+
+    def as_dict(self) -> dict:
+        return {"c_t": self.c_t, "null": [float(x) for x in self.null], "null_low": self.low,
+                "null_high": self.high, "reading": self.reading}
+
+
+def copying_null(
+    real_pool: np.ndarray, test: np.ndarray, train: np.ndarray, centroids: np.ndarray, m: int,
+    n_draws: int = 10, seed: int = 0, tau: float | None = None,
+) -> np.ndarray:
+    """C_T of `n_draws` seeded random draws of `m` real digits from `real_pool` (disjoint from
+    `test` and `train`): the statistic's spread when the "generator" is the data itself.
+
+    At most half the pool is drawn each time, so that the draws differ (a small pool would otherwise
+    give the same C_T every time and a band of zero width)."""
+    rng = np.random.default_rng(seed)
+    m = min(m, len(real_pool) // 2)
+    if m < 2:
+        raise ValueError(f"the null needs a pool of at least 4 real digits, got {len(real_pool)}")
+    return np.array([data_copying_test(real_pool[rng.choice(len(real_pool), m, replace=False)], test, train,
+                                       centroids=centroids, tau=tau).c_t for _ in range(n_draws)])
+
+
+def read_copying(c_t: float, null: np.ndarray, width: float = NULL_BAND_SDS) -> CopyingReading:
+    """Copying below mean − width·sd of the null draws, underfitting above mean + width·sd."""
+    null = np.asarray(null, dtype=np.float64)
+    if len(null) < 2:
+        raise ValueError("the null spread needs at least 2 draws")
+    centre, spread = float(null.mean()), float(null.std(ddof=1))
+    low, high = centre - width * spread, centre + width * spread
+    reading = "copying" if c_t < low else "underfitting" if c_t > high else "like real digits"
+    return CopyingReading(float(c_t), null, low, high, reading)

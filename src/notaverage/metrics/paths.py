@@ -18,12 +18,14 @@ def step_sizes(path_images: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.diff(flat, axis=0), axis=1)
 
 
-def smoothness(path_images: np.ndarray) -> float:
-    """ACAI smoothness (Berthelot et al. 2018): max_i d_i / Σ_i d_i − 1/(N−1).
+def step_unevenness(path_images: np.ndarray) -> float:
+    """Largest pixel step's share of the path, above an even share: max_i d_i / Σ_i d_i − 1/(N−1).
 
-    0 when the path moves by equal steps; up to 1 − 1/(N−1) when all the change happens in one
-    step (a jump, as a blend that flips from one digit to the other does). A path that does not
-    change at all (Σ d_i = 0) has no jump, so it scores 0.0.
+    This is NOT ACAI's Smoothness (Berthelot et al. 2018), which is defined on their lines
+    benchmark through the angle of the nearest true line; this one only measures how evenly the
+    pixels change (a plain pixel fade scores 0 here). 0 when the path moves by equal steps; up to
+    1 − 1/(N−1) when all the change happens in one step (a jump, as a blend that flips from one
+    digit to the other does). A path that does not change at all (Σ d_i = 0) scores 0.0.
     """
     d = step_sizes(path_images)
     total = d.sum()

@@ -133,3 +133,17 @@ def seed_ci(values_over_seeds: np.ndarray, level: float = 0.95) -> Interval:
     mean = float(x.mean())
     half = float(scipy_stats.t.ppf((1.0 + level) / 2.0, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
     return Interval(mean, mean - half, mean + half, f"t over {len(x)} seeds", level)
+
+
+def wilson(successes: int, n: int, level: float = 0.95, unit: str = "test digits") -> Interval:
+    """Wilson score interval for a proportion `successes / n` (better than p ± z·se near 0 and 1)."""
+    _check_level(level)
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    z = float(scipy_stats.norm.ppf((1.0 + level) / 2.0))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    # The bounds always hold p itself (rounding would otherwise put the low bound a hair above p = 0).
+    low, high = min(max(centre - half, 0.0), p), max(min(centre + half, 1.0), p)
+    return Interval(float(p), float(low), float(high), f"Wilson score over {n} {unit}", level)

@@ -127,3 +127,35 @@ def coverage_figure(settings: list[dict]) -> str | None:
     ax.set_xticks(range(len(MODEL_NAMES)), MODEL_NAMES)
     ax.set_ylabel("coverage of the 90% interval")
     return _png(fig)
+
+
+OUTCOME_COLOURS = {"better": "#1a7f37", "worse": "#b3261e", "equivalent": "#1f5fbf", "inconclusive": "#777"}
+
+
+def forest_figure(settings: list[dict], margin: float) -> str | None:
+    """Boosting's RMSE relative to linear regression per setting, with 95% intervals and the
+    equivalence margin shaded; real datasets above, simulations below."""
+    rows = [s for fam in ("real", "simulated") for s in settings
+            if s["kind"] == fam and s["comparison"].get("ci95")]
+    if not rows:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(rows) + 1.3))
+    ax.axvspan(-100 * margin, 100 * margin, color="#1f5fbf", alpha=0.12, label=f"±{100 * margin:g}% margin")
+    for i, s in enumerate(rows):
+        c = s["comparison"]
+        low, high = (100 * x for x in c["ci95"])
+        colour = OUTCOME_COLOURS.get(c["outcome"], "#777")
+        ax.plot([low, high], [i, i], color=colour, lw=1.6)
+        ax.plot(100 * c["rel_diff"], i, "o", color=colour, ms=4)
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    n_real = sum(s["kind"] == "real" for s in rows)
+    if 0 < n_real < len(rows):
+        ax.axhline(n_real - 0.5, color="black", lw=0.8)
+    ax.set_yticks(range(len(rows)), [f"{s['task']}/{s['split']}" for s in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("boosting RMSE relative to linear (%), 95% CI; left: boosting better")
+    for name, colour in OUTCOME_COLOURS.items():
+        ax.plot([], [], color=colour, lw=2, label=name)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _png(fig)

@@ -30,11 +30,17 @@ from __future__ import annotations
 import numpy as np
 
 from notaverage.tabular.models import Model, Prediction
+from notaverage.tabular.spatial import LocationKriging, apply_kriging
 from notaverage.tabular.splits import inner_holdout, location_ids
 
 PATIENCE = 30
 LEARNING_RATE = 0.05
 VECCHIA_ABOVE = 500  # distinct locations; GPBoost's exact GP is cubic in them
+# Above this many training rows GPBoost's GP is not affordable here: with repeated coordinates
+# (usjoin: 48 states x ~65 years) one covariance fit with a linear mean ran over 150 s of wall time
+# under shared load and never finished. Such fits krige the trees' residual location effects instead
+# (two-stage, as the mixed model does).
+GP_MAX_ROWS = 1500
 # GPBoost's inner covariance optimiser: a looser tolerance was ~5x faster with the same holdout RMSE.
 GP_OPTIM = {"delta_rel_conv": 1e-4}
 
@@ -142,10 +148,10 @@ class GPBoost(Model):
         args = {}
         if groups is not None:
             args["group_data" + suffix] = groups.to_numpy()
-            slopes = [s for s in self.slopes if s in X.columns]
-            if slopes:
-                args["group_rand_coef_data" + suffix] = X[slopes].to_numpy(float)
-        if self.spatial and coords is not None:
+            if self.slope_cols_:  # standardised with the training mean and sd, as in the mixed model
+                values = X[self.slope_cols_].to_numpy(float)
+                args["group_rand_coef_data" + suffix] = (values - self.slope_mean_) / self.slope_sd_
+        if self.gp_ and coords is not None:
             args["gp_coords" + suffix] = np.asarray(coords, float)
         return args
 
@@ -166,10 +172,19 @@ class GPBoost(Model):
         y = np.asarray(y, float)
         X = X.reset_index(drop=True)
         groups = None if groups is None else groups.reset_index(drop=True)
-        self.spatial = self.spatial and coords is not None
-        if groups is None and not self.spatial:  # nothing to model but the mean: plain trees
+        self.slope_cols_ = [s for s in self.slopes if s in X.columns]
+        if self.slope_cols_:
+            values = X[self.slope_cols_].to_numpy(float)
+            self.slope_mean_, self.slope_sd_ = values.mean(axis=0), np.where(values.std(axis=0) > 0,
+                                                                             values.std(axis=0), 1.0)
+        spatial = self.spatial and coords is not None
+        self.gp_ = spatial and len(y) <= GP_MAX_ROWS
+        self.krige = None
+        if groups is None and not self.gp_:  # nothing to model but the mean: plain trees
             self.trees = LGBM(valid_kind=self.valid_kind, seed=self.seed, quick=self.quick).fit(X, y)
             self.valid_rmse_, self.rounds = self.trees.valid_rmse_, self.trees.rounds
+            if spatial:
+                self.krige = LocationKriging().fit(coords, y - self.trees.predict(X))
             return self
         self.trees = None
         # GPBoost's tree steps scale like 1 / error variance: on sleepstudy's raw scale (ms) the
@@ -177,19 +192,26 @@ class GPBoost(Model):
         self.y_mean, self.y_sd = float(y.mean()), float(y.std()) or 1.0
         z = (y - self.y_mean) / self.y_sd
         n_loc = 0 if coords is None else len(np.unique(location_ids(coords)))
-        self.cov_pars_ = self._fixed_cov_pars(X, z, groups, coords, n_loc) if self.spatial else None
+        self.cov_pars_ = self._fixed_cov_pars(X, z, groups, coords, n_loc) if self.gp_ else None
         top = None if groups is None else groups.iloc[:, 0].to_numpy()
         tr, va = inner_holdout(self.valid_kind, top, time, coords, location_ids(coords), len(y), self.seed)
         self._tune(X, z, groups, coords, n_loc, tr, va)
         self.gp = self._new_gp(X, groups, coords, n_loc, self.cov_pars_)
         self.booster = self._train(self.params_, X, z, self.gp, self.rounds)
         self.error_var = float(np.asarray(self.gp.get_cov_pars()).ravel()[0])
+        if spatial and not self.gp_:
+            latent = self.booster.predict(data=X, pred_latent=True,
+                                          **self._re_args(X, groups, None, pred=True))
+            fixed = self.y_mean + self.y_sd * np.asarray(latent["fixed_effect"], float)
+            self.krige = LocationKriging().fit(coords, y - fixed)
         return self
 
     def _fixed_cov_pars(self, X, z, groups, coords, n_loc):
         """Covariance parameters from GPBoost's GPModel with a linear mean (ML), held fixed later."""
         gp = self._new_gp(X, groups, coords, n_loc)
-        gp.fit(y=z, X=np.column_stack([np.ones(len(z)), X.to_numpy(float)]))
+        values = X.to_numpy(float)
+        scale = np.where(values.std(axis=0) > 0, values.std(axis=0), 1.0)
+        gp.fit(y=z, X=np.column_stack([np.ones(len(z)), (values - values.mean(axis=0)) / scale]))
         return np.asarray(gp.get_cov_pars(), float).ravel()
 
     def _train(self, params, X, z, gp, rounds, valid=None):
@@ -221,13 +243,17 @@ class GPBoost(Model):
     def predict_dist(self, X, groups=None, time=None, coords=None):
         X = X.reset_index(drop=True)
         if self.trees is not None:
-            return self.trees.predict_dist(X)
-        groups = None if groups is None else groups.reset_index(drop=True)
-        pred = self.booster.predict(data=X, pred_latent=True, predict_var=True,
-                                    **self._re_args(X, groups, coords, pred=True))
-        mean = self.y_mean + self.y_sd * (np.asarray(pred["fixed_effect"], float)
-                                          + np.asarray(pred["random_effect_mean"], float))
-        var = self.y_sd**2 * (np.asarray(pred["random_effect_cov"], float) + self.error_var)
+            base = self.trees.predict_dist(X)
+            fixed, mean, var = base.mean, base.mean, base.sd**2
+        else:
+            groups = None if groups is None else groups.reset_index(drop=True)
+            pred = self.booster.predict(data=X, pred_latent=True, predict_var=True,
+                                        **self._re_args(X, groups, coords, pred=True))
+            fixed = self.y_mean + self.y_sd * np.asarray(pred["fixed_effect"], float)
+            mean = fixed + self.y_sd * np.asarray(pred["random_effect_mean"], float)
+            var = self.y_sd**2 * (np.asarray(pred["random_effect_cov"], float) + self.error_var)
+        if self.krige is not None:
+            mean, var = apply_kriging(self.krige, coords, fixed, mean, var)
         return Prediction.gaussian(mean, np.sqrt(var))
 
 

@@ -17,6 +17,7 @@ from notaverage import latent
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.data.preprocess import preprocess_image
 from notaverage.errors import ImageError, UserError
+from notaverage.figures import an
 from notaverage.lab import latent_projection
 from notaverage.metrics.neighbors import nearest_training_digits
 from notaverage.png import png_data_url
@@ -111,7 +112,7 @@ class ExplorerService:
                 self._digits.move_to_end(digit_id)
                 return self._digits[digit_id]
         label = int(self.classifier.predict(image[None])[0])
-        record = DigitRecord(digit_id, image, label, f"{name} (looks like a {label})",
+        record = DigitRecord(digit_id, image, label, f"{name} (looks like {an(label)})",
                              self.vae.encode(image[None])[0], self.linear.encode(image[None])[0])
         with self._lock:
             self._digits[digit_id] = record

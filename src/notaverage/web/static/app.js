@@ -43,6 +43,7 @@ function latest(fn) {
 }
 
 const pct = (p) => `${Math.round(p * 100)}%`;
+const an = (digit) => `${Number(digit) === 8 ? "an" : "a"} ${digit}`;  // "an 8", "a 9"
 function img(src, alt, title) {
   const el = document.createElement("img");
   el.src = src; el.alt = alt; if (title) el.title = title;
@@ -85,7 +86,7 @@ const recognize = latest(async () => {
   if (!hasInk) return; // cleared meanwhile
   state.drawing = out.digit;
   const p = out.probs[out.label];
-  $("#prediction").textContent = `Looks like a ${out.label} (${pct(p)} sure)`;
+  $("#prediction").textContent = `Looks like ${an(out.label)} (${pct(p)} sure)`;
   const bars = out.probs.map((q, d) => {
     const bar = document.createElement("div");
     bar.className = "bar" + (d === out.label ? " top" : "");
@@ -291,7 +292,7 @@ async function loadMap() {
 const decodePoint = latest(async (x, y) => {
   const out = await api("/api/decode", { x, y });
   $("#map-img").src = out.png;
-  $("#map-cap").textContent = `decoded (${x.toFixed(2)}, ${y.toFixed(2)}): looks like a ${out.label}`;
+  $("#map-cap").textContent = `decoded (${x.toFixed(2)}, ${y.toFixed(2)}): looks like ${an(out.label)}`;
 });
 
 function nearestDigit(px, py) {

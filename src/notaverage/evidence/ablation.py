@@ -1,0 +1,100 @@
+"""Section (e): does the nonlinearity make the difference? Two ablations, each with its output link:
+
+- `vae_identity`: the VAE with every hidden activation removed, still decoding through a sigmoid
+  (Bernoulli output): linear but for the output link;
+- probabilistic PCA: no nonlinearity at all, Gaussian output (identity link).
+
+The measure: how far a model's latent midpoint is from the pixel blend of its own two
+reconstructions, relative to the distance between those reconstructions (0 for any affine decoder).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from notaverage.evidence import verdicts
+from notaverage.evidence.blends import model_paths, path_metrics, pixel_paths, reconstruct
+from notaverage.evidence.context import Context
+from notaverage.evidence.results import BlendDrawing, SectionResult
+from notaverage.models.ppca import ProbabilisticPCA
+
+LINKS = {
+    "vae": "Bernoulli (sigmoid), ReLU hidden layers",
+    "vae_identity": "Bernoulli (sigmoid), no hidden activations",
+    "ppca": "Gaussian (identity), no nonlinearity at all",
+    "linear": "none (PCA, affine decoder; the control)",
+}
+
+
+def fit_ppca(ctx: Context) -> ProbabilisticPCA:
+    """Probabilistic PCA on the manifold-ratio subset of the training digits (seeded; a second or two)."""
+    return ProbabilisticPCA().fit(ctx.ruler.nn_train, seed=ctx.config.seed)
+
+
+def relative_recon_blend_distance(path: np.ndarray, recon_a: np.ndarray, recon_b: np.ndarray) -> np.ndarray:
+    """‖midpoint − blend of the two reconstructions‖ / ‖recon A − recon B‖, per pair."""
+    steps, n = path.shape[1], len(path)
+    blend = pixel_paths(recon_a, recon_b, steps)
+    scale = np.linalg.norm((blend[:, 0] - blend[:, -1]).reshape(n, -1), axis=1)
+    mid = steps // 2
+    return np.linalg.norm((path[:, mid] - blend[:, mid]).reshape(n, -1), axis=1) / np.maximum(scale, 1e-6)
+
+
+def model_measures(ctx: Context, model, a, b, ca, cb) -> tuple[np.ndarray, dict]:
+    path = model_paths(model, a, b, ctx.config.steps, clip=True)
+    rel = relative_recon_blend_distance(path, reconstruct(model, a), reconstruct(model, b))
+    return path, {"rel": rel, **path_metrics(path, ca, cb, ctx.ruler)}
+
+
+def ablation_tests(ctx: Context, tested: dict, identity: dict, ppca: dict) -> tuple[dict, verdicts.Verdict]:
+    diffs = {
+        "recon_blend_distance_mid_vae_minus_identity": ctx.paired(tested["rel"], identity["rel"]),
+        "recon_blend_distance_mid_vae_minus_ppca": ctx.paired(tested["rel"], ppca["rel"]),
+        "ratio_mid_identity_minus_vae": ctx.paired(identity["ratio_mid"], tested["ratio_mid"]),
+    }
+    verdict = verdicts.ablation(
+        diffs["recon_blend_distance_mid_vae_minus_identity"],
+        diffs["recon_blend_distance_mid_vae_minus_ppca"],
+        diffs["ratio_mid_identity_minus_vae"],
+    )
+    return diffs, verdict
+
+
+def ablation(ctx: Context, pairs: np.ndarray, ppca: ProbabilisticPCA) -> SectionResult:
+    a, b = ctx.test[pairs[:, 0]], ctx.test[pairs[:, 1]]
+    ca, cb = ctx.data.test_labels[pairs[:, 0]], ctx.data.test_labels[pairs[:, 1]]
+    models = {
+        "vae": ctx.models["vae"],
+        "vae_identity": ctx.models["vae_identity"],
+        "ppca": ppca,
+        "linear": ctx.models["linear"],
+    }
+    paths, measures = {}, {}
+    for name, model in models.items():
+        paths[name], measures[name] = model_measures(ctx, model, a, b, ca, cb)
+    diffs, verdict = ablation_tests(ctx, measures["vae"], measures["vae_identity"], measures["ppca"])
+    out = {
+        name: {
+            "output_link": LINKS[name],
+            "recon_blend_distance_mid": ctx.boot(m["rel"], np.mean).as_dict(),
+            "ratio_mid": ctx.boot(m["ratio_mid"]).as_dict(),
+            "confidence_mid": ctx.boot(m["confidence_mid"], np.mean).as_dict(),
+        }
+        for name, m in measures.items()
+    }
+    rows = {
+        "VAE": paths["vae"][0],
+        "no hidden activations (sigmoid link)": paths["vae_identity"][0],
+        "probabilistic PCA (Gaussian link)": paths["ppca"][0],
+    }
+    drawing = BlendDrawing(rows, int(ca[0]), int(cb[0]), "the VAE beside its two ablations")
+    return SectionResult(
+        {
+            "n_pairs": len(pairs),
+            "models": out,
+            **{k: x.as_dict() for k, x in diffs.items()},
+            "verdict": verdict.as_dict(),
+        },
+        {"ablation": drawing},
+        {"measures": measures},
+    )
