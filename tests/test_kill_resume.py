@@ -21,7 +21,7 @@ from notaverage.store import load_model, read_config
 REPO = Path(__file__).resolve().parents[1]
 KILL_SEED = 2026  # the 5 kill points are drawn from random.Random(KILL_SEED)
 
-# The tiny-preset VAE on 128 sample digits (today 2 batches x 15 epochs = 30 steps), through the same
+# The tiny-preset VAE on 128 sample digits, cut to 30 steps (2 batches x 15 epochs), through the same
 # get_model a command uses, with a resume point after every step (so kills also land mid-save).
 # Each training step prints "call N" (N counts the steps of this process) just before it runs.
 CHILD = textwrap.dedent("""
@@ -40,7 +40,7 @@ CHILD = textwrap.dedent("""
             return loss(*args)
 
         model.loss = counted
-        return real_fit(model, images, labels, replace(config, checkpoint_seconds=0.0), **kwargs)
+        return real_fit(model, images, labels, replace(config, steps=30, checkpoint_seconds=0.0), **kwargs)
 
     zoo.fit = fit
     data = load_sample().subset(128, 100, seed=0)
@@ -109,8 +109,8 @@ def test_sigkill_at_five_random_points_resumes_from_the_last_checkpoint(tmp_path
 
     ref_out, err = reference.communicate(timeout=600)
     assert reference.returncode == 0, err
-    total_steps = len(re.findall(r"call \d+", ref_out))  # 30 with today's tiny preset
-    assert total_steps > 25  # room for the 5 kills (at most 5 steps each)
+    total_steps = len(re.findall(r"call \d+", ref_out))
+    assert total_steps == 30
     assert len(re.findall(r"call \d+", out)) == total_steps - resumed_from  # went on from the last point
     ref_folder = Path(ref_out.split("done ", 1)[1].strip())
     assert ref_folder.name == folder.name
