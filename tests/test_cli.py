@@ -21,8 +21,8 @@ SMALL = ["--limit", "3000", "--preset", "tiny", "--quiet"]  # the models of the 
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "notaverage.cli", *args], capture_output=True, text=True, check=False,
-                          timeout=timeout, env=os.environ.copy())
+    return subprocess.run([sys.executable, "-m", "notaverage.cli", *args], capture_output=True, text=True,
+                          check=False, timeout=timeout, env=os.environ.copy())
 
 
 def png_size(path: Path) -> tuple[int, int]:

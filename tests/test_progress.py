@@ -36,6 +36,7 @@ def test_a_bar_in_a_log_redraws_about_once_a_second():
 
 
 def test_every_bar_in_the_package_is_the_helper():
-    calls = [f"{path.relative_to(SRC)}: {line.strip()}" for path in SRC.rglob("*.py") if path.name != "progress.py"
+    calls = [f"{path.relative_to(SRC)}: {line.strip()}"
+             for path in SRC.rglob("*.py") if path.name != "progress.py"
              for line in path.read_text().splitlines() if re.search(r"\btqdm\b", line)]
     assert calls == []

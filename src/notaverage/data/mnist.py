@@ -305,7 +305,8 @@ def load_sample() -> MnistData:
         test_labels=labels[test],
         source="sample",
         fingerprint=_fingerprint(sha256_file(SAMPLE_PATH), split),
-        note=f"bundled {len(labels):,}-digit sample: {len(train):,} train / {len(test):,} held out for evaluation",
+        note=(f"bundled {len(labels):,}-digit sample: {len(train):,} train / {len(test):,} held out "
+              "for evaluation"),
     )
 
 
