@@ -30,7 +30,7 @@ TRAINER = textwrap.dedent("""
     mode, state_dir, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     ready_at = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     images = as_float(load_sample().train_images[:256])
-    config = TrainConfig(epochs=2, batch_size=32, lr=2e-3, binarize=True, checkpoint_seconds=1e9)
+    config = TrainConfig(steps=16, batch_size=32, lr=2e-3, binarize=True, checkpoint_seconds=1e9)
     torch.manual_seed(123 if mode != "resume" else 999)  # resume must not depend on the fresh init
     model = ConvVAE(VAEConfig(latent_dim=8, channels=8, hidden=32))
     loss, calls = model.loss, [0]

@@ -11,7 +11,7 @@ from notaverage.models.classifier import ClassifierConfig, CNNClassifier
 from notaverage.models.vae import ConvVAE, VAEConfig
 from notaverage.training import TrainConfig, TrainingInterrupted, cosine_lr, fit
 
-CONFIG = TrainConfig(epochs=2, batch_size=32, lr=2e-3, binarize=True)
+CONFIG = TrainConfig(steps=16, batch_size=32, lr=2e-3, binarize=True)  # 2 epochs of 8 batches
 
 
 def _images(small_mnist, n=256):
@@ -75,7 +75,8 @@ def test_classifier_fit_lowers_the_loss(small_mnist):
     images, labels = _images(small_mnist, 1024), small_mnist.train_labels[:1024]
     torch.manual_seed(0)
     model = CNNClassifier(ClassifierConfig(channels=8, hidden=32))
-    history = fit(model, images, labels, TrainConfig(epochs=4, batch_size=64, lr=3e-3, shift=2), progress=False)
+    config = TrainConfig(steps=64, batch_size=64, lr=3e-3, shift=2)  # 4 epochs of 16 batches
+    history = fit(model, images, labels, config, progress=False)
     assert history["epoch_losses"][-1] < 0.6 * history["epoch_losses"][0], history["epoch_losses"]
 
 
@@ -83,3 +84,13 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
     lrs = [cosine_lr(1.0, step, 1000) for step in range(1000)]
     assert lrs[0] == pytest.approx(0.01) and max(lrs) == pytest.approx(1.0, abs=1e-3)
     assert lrs[-1] < 1e-4 and np.all(np.diff(lrs[100:]) <= 1e-12)
+
+
+def test_the_budget_is_steps_whatever_the_data_size(small_mnist):
+    """The same step budget on 100 or 256 digits: the same number of optimiser steps, epochs differ."""
+    config = TrainConfig(steps=20, batch_size=32, lr=2e-3, binarize=True)
+    for n, epochs in ((100, 5.0), (256, 2.5)):  # ceil(100/32) = 4 and 256/32 = 8 batches per epoch
+        model = ConvVAE(VAEConfig(latent_dim=4, channels=4, hidden=16))
+        history = fit(model, _images(small_mnist, n), None, config, progress=False)
+        assert history["steps"] == 20 and history["epochs"] == epochs
+        assert len(history["epoch_losses"]) == int(np.ceil(epochs))

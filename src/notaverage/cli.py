@@ -15,6 +15,7 @@ from pathlib import Path
 
 from notaverage import __version__
 from notaverage.errors import UserError
+from notaverage.presets import DEFAULT_PRESET, PRESET_NAMES
 
 DEFAULT_OUT = Path("notaverage-out")
 
@@ -80,7 +81,7 @@ def _common(parser: argparse.ArgumentParser, out: str | None = None, pick: str |
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="folder with the four MNIST .gz files (default: $NOTAVERAGE_DATA, the cache, "
                              "a download, then the bundled sample)")
-    parser.add_argument("--preset", choices=["fast", "quality", "tiny"], default="fast",
+    parser.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET,
                         help="training preset: fast (default), quality (longer), tiny (for --limit runs)")
     parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="use only N training digits (a quick look; models are cached per limit)")

@@ -22,20 +22,14 @@ from safetensors.torch import save_file as save_torch
 
 from notaverage.errors import UserError
 from notaverage.fileio import atomic_path, atomic_write_text
-from notaverage.models.classifier import ClassifierConfig, CNNClassifier
-from notaverage.models.linear import LinearConfig, PCAAutoencoder
-from notaverage.models.vae import ConvVAE, VAEConfig
+from notaverage.models.registry import kinds
 
 FORMAT_VERSION = 1
 WEIGHTS = "weights.safetensors"
 CONFIG = "config.json"
 
-# kind -> (model class, config class); the classifier and the judge share a class.
-MODEL_KINDS = {
-    "vae": (ConvVAE, VAEConfig),
-    "linear": (PCAAutoencoder, LinearConfig),
-    "classifier": (CNNClassifier, ClassifierConfig),
-}
+# kind -> (model class, config class), from the one registry; the classifier and the judge share a class.
+MODEL_KINDS = kinds()
 
 
 class CheckpointError(UserError):

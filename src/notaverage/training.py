@@ -12,7 +12,6 @@ import math
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,21 +20,8 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from notaverage.errors import UserError
+from notaverage.presets import TrainConfig
 from notaverage.store import load_training_state, save_training_state
-
-
-@dataclass
-class TrainConfig:
-    epochs: int
-    batch_size: int = 128
-    lr: float = 1e-3
-    seed: int = 0
-    binarize: bool = False  # dynamic binarisation (the VAE's Bernoulli likelihood)
-    shift: int = 0  # random translation of up to this many pixels (classifier augmentation)
-    checkpoint_seconds: float = 20.0  # how often a --resume point is written
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class TrainingInterrupted(UserError):
@@ -80,11 +66,26 @@ def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
     return padded[torch.arange(batch)[:, None, None], 0, rows, cols].unsqueeze(1)
 
 
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _batch(x_all: torch.Tensor, idx: torch.Tensor, config: TrainConfig) -> torch.Tensor:
+    x = x_all[idx]
+    if config.shift:
+        x = random_shift(x, config.shift)
+    if config.binarize:
+        x = torch.bernoulli(x)
+    return x
+
+
 def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, config: TrainConfig, *,
         state_dir: Path | None = None, resume: bool = False, desc: str = "train",
         progress: bool = True) -> dict:
-    """Train `model` on float images (N, H, W). Returns a small history dict.
+    """Train `model` on float images (N, H, W) for `config.steps` optimiser steps. Returns a small
+    history dict (the mean loss of every epoch, the last one possibly partial).
 
+    The budget is in steps, not epochs, so a 10,000-digit sample gets as much training as full MNIST.
     `model.loss(x)` (generative) or `model.loss(x, y)` (classifier) gives the mean loss of a batch.
     With `state_dir`, a resume point is written every `checkpoint_seconds` and on interruption.
     """
@@ -93,7 +94,7 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
     y_all = None if labels is None else torch.from_numpy(np.asarray(labels, dtype=np.int64))
     n = len(x_all)
     steps_per_epoch = math.ceil(n / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
+    total_steps = config.steps
 
     torch.manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -118,39 +119,38 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                dynamic_ncols=True, leave=False)
     last_save = started = time.monotonic()
     rng_at_step_start = torch.get_rng_state()  # saved, so a resumed step redraws the same noise
+    order, order_epoch = None, -1
     try:
         with deferred_interrupts() as interrupt_requested:
             while step < total_steps:
-                epoch, offset = divmod(step, steps_per_epoch)
-                order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed * 1000 + epoch))
-                for batch_index in range(offset, steps_per_epoch):
-                    # Snapshot first, then check: a resume point stores `step` with the RNG state at
-                    # the start of that same step (checking first saved the previous step's state).
+                epoch, batch_index = divmod(step, steps_per_epoch)
+                if epoch != order_epoch:  # data order: a function of (seed, epoch), so resume needs no state
+                    order = torch.randperm(n, generator=_generator(config.seed * 1000 + epoch))
+                    order_epoch = epoch
+                # Snapshot first, then check: a resume point stores `step` with the RNG state at
+                # the start of that same step (checking first saved the previous step's state).
+                rng_at_step_start = torch.get_rng_state()
+                if interrupt_requested:  # between steps: the state below is consistent
+                    raise KeyboardInterrupt
+                idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
+                x = _batch(x_all, idx, config)
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(config.lr, step, total_steps)
+                loss = model.loss(x) if y_all is None else model.loss(x, y_all[idx])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                epoch_sum, epoch_count = epoch_sum + loss.item(), epoch_count + 1
+                bar.update(1)
+                bar.set_postfix_str(f"epoch {epoch + 1} loss {loss.item():.3f}")
+                if batch_index == steps_per_epoch - 1 or step == total_steps:
+                    losses.append(round(epoch_sum / epoch_count, 4))
+                    epoch_sum, epoch_count = 0.0, 0
+                if time.monotonic() - last_save > config.checkpoint_seconds:
                     rng_at_step_start = torch.get_rng_state()
-                    if interrupt_requested:  # between steps: the state below is consistent
-                        raise KeyboardInterrupt
-                    idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
-                    x = x_all[idx]
-                    if config.shift:
-                        x = random_shift(x, config.shift)
-                    if config.binarize:
-                        x = torch.bernoulli(x)
-                    for group in optimizer.param_groups:
-                        group["lr"] = cosine_lr(config.lr, step, total_steps)
-                    loss = model.loss(x) if y_all is None else model.loss(x, y_all[idx])
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    step += 1
-                    epoch_sum, epoch_count = epoch_sum + loss.item(), epoch_count + 1
-                    bar.update(1)
-                    bar.set_postfix_str(f"epoch {epoch + 1}/{config.epochs} loss {loss.item():.3f}")
-                    if time.monotonic() - last_save > config.checkpoint_seconds:
-                        rng_at_step_start = torch.get_rng_state()
-                        checkpoint()
-                        last_save = time.monotonic()
-                losses.append(round(epoch_sum / epoch_count, 4))
-                epoch_sum, epoch_count = 0.0, 0
+                    checkpoint()
+                    last_save = time.monotonic()
     except KeyboardInterrupt:
         checkpoint()
         bar.close()
@@ -162,5 +162,6 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
     bar.close()
     model.eval()
     seconds = time.monotonic() - started
-    return {"epoch_losses": losses, "steps": total_steps, "seconds": round(seconds, 2),
+    return {"epoch_losses": losses, "steps": total_steps, "epochs": round(total_steps / steps_per_epoch, 2),
+            "seconds": round(seconds, 2),
             "images_per_second": round((step - first_step) * config.batch_size / max(seconds, 1e-9))}

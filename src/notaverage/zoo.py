@@ -1,6 +1,11 @@
-"""Train or reuse the models a command needs. A model's cache folder is named by a hash of
-everything that determines it (kind, hyperparameters, training settings, data fingerprint, seed),
-so a second `tour` with the same data and preset finds its models and retrains nothing."""
+"""Train or reuse the models a command needs, by registry name (`models/registry.py`).
+
+A model's cache folder is named by a hash of everything that determines it (name, hyperparameters,
+training recipe, data fingerprint, seed), so a second `tour` with the same data and preset finds its
+models and retrains nothing. After training, every autoencoder gets the model check
+(`metrics/model_check.py`): its figures go into the saved metadata, and a collapsed model is named in
+one printed line.
+"""
 
 from __future__ import annotations
 
@@ -14,47 +19,14 @@ import numpy as np
 from notaverage import paths
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.errors import UserError
-from notaverage.models.classifier import ClassifierConfig, CNNClassifier
-from notaverage.models.linear import LinearConfig, PCAAutoencoder
-from notaverage.models.vae import ConvVAE, VAEConfig
+from notaverage.metrics.model_check import check_autoencoder, collapse_message
+from notaverage.models.registry import ABLATION, CHECK_JUDGE, LAB_MODELS, MODELS, spec
+from notaverage.presets import PRESET_NAMES, PRESETS, TrainConfig
 from notaverage.store import CheckpointError, cache_key, load_model, read_config, save_model
-from notaverage.training import TrainConfig, fit
+from notaverage.training import fit
 
-# The judge differs from the classifier in architecture (3x3 kernels, dense 64) and in seed.
-JUDGE = ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1)
-
-
-def _preset(vae: TrainConfig, classifier: TrainConfig, judge: TrainConfig) -> dict:
-    return {
-        "vae": (VAEConfig(), vae),
-        "vae_identity": (VAEConfig(activation="identity"), vae),  # the same VAE, nonlinearities removed
-        "linear": (LinearConfig(), None),
-        "classifier": (ClassifierConfig(), classifier),
-        "judge": (JUDGE, judge),
-    }
-
-
-# Plain values, nanoGPT style.
-PRESETS = {
-    "fast": _preset(
-        vae=TrainConfig(epochs=3, batch_size=128, lr=2e-3, binarize=True),
-        classifier=TrainConfig(epochs=3, batch_size=128, lr=3e-3, shift=2),
-        judge=TrainConfig(epochs=1, batch_size=128, lr=3e-3, shift=1, seed=1_000),
-    ),
-    # For a few thousand digits (--limit, the tests): more passes over less data.
-    "tiny": _preset(
-        vae=TrainConfig(epochs=15, batch_size=64, lr=2e-3, binarize=True),
-        classifier=TrainConfig(epochs=6, batch_size=64, lr=3e-3, shift=2),
-        judge=TrainConfig(epochs=6, batch_size=64, lr=3e-3, shift=1, seed=1_000),
-    ),
-    "quality": _preset(
-        vae=TrainConfig(epochs=30, batch_size=128, lr=1e-3, binarize=True),
-        classifier=TrainConfig(epochs=10, batch_size=128, lr=2e-3, shift=2),
-        judge=TrainConfig(epochs=6, batch_size=128, lr=2e-3, shift=1, seed=1_000),
-    ),
-}
-MODEL_NAMES = ("vae", "linear", "classifier", "judge")  # what the lab commands need
-ABLATION = "vae_identity"  # the report's "does nonlinearity make the difference?" model
+MODEL_NAMES = LAB_MODELS  # kept for callers of the old name
+__all__ = ["ABLATION", "MODEL_NAMES", "TrainedModel", "get_model", "get_models", "describe", "model_folder"]
 
 
 @dataclass
@@ -67,36 +39,48 @@ class TrainedModel:
 
 
 def preset_names() -> list[str]:
-    return sorted(PRESETS)
+    return sorted(PRESET_NAMES)
+
+
+def train_config(name: str, preset: str) -> TrainConfig | None:
+    recipe = spec(name).recipe
+    return None if recipe is None else PRESETS[preset][recipe]
 
 
 def model_folder(name: str, preset: str, data: MnistData, seed: int) -> tuple[Path, dict]:
-    model_config, train_config = PRESETS[preset][name]
+    recipe = train_config(name, preset)
     payload = {
         "name": name,
-        "model": model_config.to_dict(),
-        "train": train_config.to_dict() if train_config else None,
+        "model": spec(name).config.to_dict(),
+        "train": recipe.to_dict() if recipe else None,
         "data": data.fingerprint,
         "seed": seed,
     }
     return paths.models_cache_dir() / f"{name}-{preset}-{cache_key(payload)}", payload
 
 
-def _build(name: str, model_config):
-    if name in ("vae", ABLATION):
-        return ConvVAE(model_config)
-    if name == "linear":
-        return PCAAutoencoder(model_config)
-    return CNNClassifier(model_config)
-
-
 def _evaluate(name: str, model, data: MnistData) -> dict:
     """A figure to store beside the weights: test accuracy for classifiers, reconstruction error else."""
     test = as_float(data.test_images)
-    if name in ("classifier", "judge"):
+    if spec(name).labels:
         return {"test_accuracy": float((model.predict(test) == data.test_labels).mean())}
     recon = np.clip(model.decode(model.encode(test)), 0, 1)
     return {"test_recon_mse": float(((recon - test) ** 2).mean())}
+
+
+def _train(name: str, model, data: MnistData, preset: str, seed: int, state_dir: Path, *,
+           resume: bool, progress: bool, log) -> dict:
+    config = train_config(name, preset)
+    if config is None:
+        model.fit(as_float(data.train_images), seed=seed)
+        return {}
+    config = TrainConfig(**{**config.to_dict(), "seed": config.seed + seed})
+    labels = data.train_labels if spec(name).labels else None
+    if state_dir.exists() and not resume:
+        log(f"note: discarding the interrupted {name} run in {state_dir} (pass --resume to continue it)")
+        shutil.rmtree(state_dir)
+    return fit(model, as_float(data.train_images), labels, config, state_dir=state_dir, resume=resume,
+               desc=f"{name} ({preset})", progress=progress)
 
 
 def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *, resume: bool = True,
@@ -104,6 +88,8 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
     """Load the cached model, or train it (resuming an interrupted run when `resume`)."""
     if preset not in PRESETS:
         raise UserError(f"unknown preset {preset!r}; choose one of: {', '.join(preset_names())}")
+    if name not in MODELS:
+        raise UserError(f"unknown model {name!r}; choose one of: {', '.join(sorted(MODELS))}")
     folder, payload = model_folder(name, preset, data, seed)
     if not retrain:
         try:
@@ -111,33 +97,28 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
             return TrainedModel(name, model, folder, reused=True, meta=model.meta_)
         except CheckpointError:
             pass  # not trained yet, or unusable: train it below
-    model_config, train_config = PRESETS[preset][name]
     log(f"training {name} ({preset} preset, training seed {seed}, {len(data.train_labels):,} digits): "
         f"no cached model for these settings")
-    model = _build(name, model_config)
+    model = spec(name).build()
     started = time.monotonic()
-    train_images = as_float(data.train_images)
-    history: dict = {}
-    if name == "linear":
-        model.fit(train_images, seed=seed)
-    else:
-        config = TrainConfig(**{**train_config.to_dict(), "seed": train_config.seed + seed})
-        labels = data.train_labels if name in ("classifier", "judge") else None
-        state_dir = folder.with_name(folder.name + ".partial")
-        if state_dir.exists() and not resume:
-            log(f"note: discarding the interrupted {name} run in {state_dir} (pass --resume to continue it)")
-            shutil.rmtree(state_dir)
-        history = fit(model, train_images, labels, config, state_dir=state_dir, resume=resume,
-                      desc=f"{name} ({preset})", progress=progress)
+    state_dir = folder.with_name(folder.name + ".partial")
+    history = _train(name, model, data, preset, seed, state_dir, resume=resume, progress=progress, log=log)
     meta = {"train": payload["train"], "data_fingerprint": data.fingerprint, "data_source": data.source,
             "seed": seed, "preset": preset, "history": history,
             "train_seconds": round(time.monotonic() - started, 2), "metrics": _evaluate(name, model, data)}
+    if spec(name).autoencoder:
+        judge = get_model(CHECK_JUDGE, data, preset, seed, resume=resume, progress=progress, log=log).model
+        meta["model_check"] = check_autoencoder(model.encode, model.decode, judge.predict,
+                                                as_float(data.test_images), data.test_labels)
+        message = collapse_message(name, meta["model_check"])
+        if message:
+            log(message)
     save_model(folder, model, meta)
-    shutil.rmtree(folder.with_name(folder.name + ".partial"), ignore_errors=True)
+    shutil.rmtree(state_dir, ignore_errors=True)
     return TrainedModel(name, model, folder, reused=False, meta=read_config(folder))
 
 
-def get_models(data: MnistData, names=MODEL_NAMES, preset: str = "fast", seed: int = 0, **kwargs) -> dict:
+def get_models(data: MnistData, names=LAB_MODELS, preset: str = "fast", seed: int = 0, **kwargs) -> dict:
     """The named models, trained or reused, as {name: TrainedModel}."""
     return {name: get_model(name, data, preset, seed, **kwargs) for name in names}
 
@@ -145,5 +126,8 @@ def get_models(data: MnistData, names=MODEL_NAMES, preset: str = "fast", seed: i
 def describe(trained: TrainedModel) -> str:
     how = "reused" if trained.reused else f"trained in {trained.meta.get('train_seconds', 0):.0f} s"
     figures = ", ".join(f"{k} {v:.4f}" for k, v in trained.meta.get("metrics", {}).items())
+    check = trained.meta.get("model_check")
+    if check:
+        figures += (f", active units {check['active_units']}/{check['latent_dim']}, class-preserving "
+                    f"reconstruction {check['class_preserving_reconstruction']:.1%}")
     return f"{trained.name:<10} {how:<18} {figures}"
-

@@ -20,9 +20,8 @@ from notaverage.evidence.verdicts import HYBRID_GAP, HYBRID_SUM
 from notaverage.latent import HybridResult, hybrid_search, latent_traversals
 from notaverage.metrics import reference_nn_median
 from notaverage.store import cache_key
-from notaverage.zoo import ABLATION, get_models
-
-REPORT_MODELS = ("vae", "linear", "classifier", "judge", ABLATION)
+from notaverage.models.registry import REPORT_MODELS
+from notaverage.zoo import get_models
 
 
 def _ruler(judge, data: MnistData, n_train: int = 20_000, n_reference: int = 1000, seed: int = 0) -> Ruler:

@@ -92,7 +92,8 @@ def train_line_model(name: str, seed: int, budget: LinesBudget, state_dir: Path 
         return LinesPCA().fit(images, seed), {}
     torch.manual_seed(seed)  # the initial weights
     model = LINE_MODELS[name]()
-    config = TrainConfig(epochs=budget.epochs, batch_size=budget.batch_size, lr=budget.lr, seed=seed)
+    steps = budget.epochs * -(-len(images) // budget.batch_size)  # fit takes a step budget
+    config = TrainConfig(steps=steps, batch_size=budget.batch_size, lr=budget.lr, seed=seed)
     history = fit(model, images, None, config, state_dir=state_dir, resume=state_dir is not None,
                   desc=f"lines {name}", progress=progress)
     return model, history

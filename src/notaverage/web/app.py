@@ -251,10 +251,11 @@ def serve(data: MnistData, host: str = "127.0.0.1", port: int = 8000, preset: st
     import uvicorn
 
     from notaverage import zoo
+    from notaverage.models.registry import LAB_MODELS
 
     if port:
         listen(host, port).close()  # a taken port fails now, not after minutes of training
-    models = {name: t.model for name, t in zoo.get_models(data, zoo.MODEL_NAMES, preset, seed,
+    models = {name: t.model for name, t in zoo.get_models(data, LAB_MODELS, preset, seed,
                                                           progress=progress).items()}
     torch.set_num_threads(1)  # tiny models: one thread per batch beats threads fighting over 2 cores
     app = create_app(models, data, seed)

@@ -1,0 +1,69 @@
+"""The one table of models: a name maps to its model class, its hyperparameters and how it trains.
+
+Everything that needs a model by name reads this table: the cache and training code (`zoo`), the
+checkpoint loader (`store`), the CLI, the report and the web app. A new model is one new file under
+`models/` (its class has a `kind` and a config dataclass with `to_dict()`) plus one line here.
+
+How a model trains is its `recipe`: a key into `presets.PRESETS[preset]`, which gives the optimiser
+step budget, batch size and learning rate; `None` means a closed-form fit, `model.fit(images, seed)`.
+Every other model trains in `training.fit`, which calls `model.loss(x)` (or `model.loss(x, y)` when
+`labels` is set) on each batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from notaverage.models.classifier import ClassifierConfig, CNNClassifier
+from notaverage.models.linear import LinearConfig, PCAAutoencoder
+from notaverage.models.vae import ConvVAE, VAEConfig
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    model_cls: type
+    config: Any  # hyperparameters: an instance of the model's config dataclass
+    recipe: str | None  # key into presets.PRESETS[preset]; None: closed-form `model.fit(images, seed)`
+    labels: bool = False  # trained on (image, label) pairs
+    summary: str = ""
+
+    def build(self):
+        return self.model_cls(self.config)
+
+    @property
+    def autoencoder(self) -> bool:
+        """Has encode/decode: gets the model check (active units, class-preserving reconstruction)."""
+        return hasattr(self.model_cls, "encode") and hasattr(self.model_cls, "decode")
+
+
+# The judge differs from the classifier in architecture (3x3 kernels, dense 64) and in seed (its recipe).
+JUDGE = ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1)
+
+MODELS: dict[str, ModelSpec] = {
+    "vae": ModelSpec(ConvVAE, VAEConfig(), "vae", summary="the generative model every picture shows"),
+    "vae_identity": ModelSpec(ConvVAE, VAEConfig(activation="identity"), "vae",
+                              summary="the same VAE with every nonlinearity removed (the report's ablation)"),
+    "linear": ModelSpec(PCAAutoencoder, LinearConfig(), None, summary="PCA: the linear control"),
+    "classifier": ModelSpec(CNNClassifier, ClassifierConfig(), "classifier", labels=True,
+                            summary="recognises digits in `blend`, `sample` and the explorer"),
+    "judge": ModelSpec(CNNClassifier, JUDGE, "judge", labels=True,
+                       summary="an independent recogniser the metrics trust"),
+}
+
+LAB_MODELS = ("vae", "linear", "classifier", "judge")  # what the lab commands and the explorer need
+ABLATION = "vae_identity"  # the report's "does nonlinearity make the difference?" model
+REPORT_MODELS = (*LAB_MODELS, ABLATION)
+CHECK_JUDGE = "judge"  # whose reading of a reconstruction counts in the model check
+
+
+def spec(name: str) -> ModelSpec:
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; the registry has: {', '.join(sorted(MODELS))}") from None
+
+
+def kinds() -> dict[str, tuple[type, type]]:
+    """Stored `kind` -> (model class, config class), for loading a checkpoint by what it says it is."""
+    return {s.model_cls.kind: (s.model_cls, type(s.config)) for s in MODELS.values()}

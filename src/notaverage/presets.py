@@ -1,0 +1,52 @@
+"""Training recipes as plain values (nanoGPT style), by preset and recipe name.
+
+A model's recipe name comes from the registry (`models/registry.py`): every VAE-like model trains
+with the "vae" recipe, the classifier with "classifier", the judge with "judge". This module imports
+no torch, so the CLI can list the presets before loading anything heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class TrainConfig:
+    steps: int  # optimiser steps: the budget, the same whatever the number of training digits
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    binarize: bool = False  # dynamic binarisation (the VAE's Bernoulli likelihood)
+    shift: int = 0  # random translation of up to this many pixels (classifier augmentation)
+    checkpoint_seconds: float = 20.0  # how often a --resume point is written
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _preset(vae: TrainConfig, classifier: TrainConfig, judge: TrainConfig) -> dict[str, TrainConfig]:
+    return {"vae": vae, "classifier": classifier, "judge": judge}
+
+
+# Budgets in optimiser steps (469 steps of 128 = one pass over full MNIST's 60,000 digits).
+PRESETS: dict[str, dict[str, TrainConfig]] = {
+    "fast": _preset(  # the default, for `tour`
+        vae=TrainConfig(steps=1407, batch_size=128, lr=2e-3, binarize=True),
+        classifier=TrainConfig(steps=1407, batch_size=128, lr=3e-3, shift=2),
+        judge=TrainConfig(steps=469, batch_size=128, lr=3e-3, shift=1, seed=1_000),
+    ),
+    # For quick looks and the tests (a few thousand digits with --limit): short budgets.
+    "tiny": _preset(
+        vae=TrainConfig(steps=705, batch_size=64, lr=2e-3, binarize=True),
+        classifier=TrainConfig(steps=282, batch_size=64, lr=3e-3, shift=2),
+        judge=TrainConfig(steps=282, batch_size=64, lr=3e-3, shift=1, seed=1_000),
+    ),
+    "quality": _preset(
+        vae=TrainConfig(steps=14_070, batch_size=128, lr=1e-3, binarize=True),
+        classifier=TrainConfig(steps=4690, batch_size=128, lr=2e-3, shift=2),
+        judge=TrainConfig(steps=2814, batch_size=128, lr=2e-3, shift=1, seed=1_000),
+    ),
+}
+PRESET_NAMES = ("fast", "quality", "tiny")
+DEFAULT_PRESET = "fast"
+assert set(PRESET_NAMES) == set(PRESETS)
