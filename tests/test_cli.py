@@ -58,7 +58,7 @@ def test_sample_shows_new_digits_beside_neighbours(small_models, tmp_path, capsy
     assert main(["sample", "--digit", "4", "-n", "16", "--out", str(out), *SMALL]) == 0
     text = capsys.readouterr().out
     assert "16 new 4s" in text and str(out) in text and "a real test 4 at median" in text
-    closest = float(text.split("closest ")[1].split(")")[0])
+    closest = float(text.split("closest ")[1].split(";")[0])
     assert closest > 0.5  # a copy of a training digit would be at distance 0
 
 
