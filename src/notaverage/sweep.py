@@ -14,6 +14,7 @@ Ray, `root` must be a folder every node sees at the same path (NFS, a mounted bu
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import math
@@ -52,6 +53,12 @@ class Job:
         return f"{self.dataset}-{self.budget}-{self.model}-seed{self.seed}" + (
             f"-{self.tag}" if self.tag else ""
         )
+
+
+def settings_tag(payload: dict) -> str:
+    """A short hash of the settings behind a cell (hyperparameters, budget), for `Job.tag`."""
+    text = json.dumps(payload, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def cell_path(root: str | os.PathLike, job: Job) -> Path:

@@ -42,7 +42,7 @@ from notaverage.models.beta_vae import BetaVAE
 from notaverage.models.cvae import ConditionalVAE
 from notaverage.models.registry import spec
 from notaverage.models.vae import ConvVAE
-from notaverage.store import cache_key
+from notaverage.sweep import settings_tag
 from notaverage.training import TrainConfig, fit
 
 NN_TRAIN = 10_000  # training digits the realism ratio measures against (all of them under --quick)
@@ -50,14 +50,14 @@ NN_TRAIN = 10_000  # training digits the realism ratio measures against (all of 
 
 def config_tag(name: str, budget_name: str) -> str:
     """A short hash of the model's hyperparameters and the budget: changed settings make new cells."""
-    return cache_key(
+    return settings_tag(
         {
             "model": spec(name).config.to_dict(),
             "budget": asdict(BUDGETS[budget_name]),
             "strips": [STRIP_PAIRS, STRIP_STEPS],
             "hybrid": HYBRID_CLASSES,
         }
-    )[:8]
+    )
 
 
 def zoo_data(budget: ZooBudget):

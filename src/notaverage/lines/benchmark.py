@@ -27,7 +27,7 @@ from notaverage.lines.metrics import line_scores
 from notaverage.models.acai import ACAI, ACAIConfig
 from notaverage.models.autoencoder import AEConfig, ConvAutoencoder
 from notaverage.models.beta_vae import BetaVAE, BetaVAEConfig
-from notaverage.store import cache_key
+from notaverage.sweep import settings_tag
 from notaverage.training import TrainConfig, fit
 
 LATENT = 64
@@ -165,11 +165,11 @@ def config_tag(name: str, budget_name: str) -> str:
     """A short hash of what determines a cell (hyperparameters, budget), so changed settings never
     reuse an old cell."""
     config = LINE_MODELS[name][1]
-    return cache_key(
+    return settings_tag(
         {
             "model": None if config is None else config.to_dict(),
             "budget": asdict(BUDGETS[budget_name]),
             "latent": LATENT,
             "steps_per_path": STEPS_PER_PATH,
         }
-    )[:8]
+    )
