@@ -26,10 +26,9 @@ from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from notaverage.errors import UserError
 from notaverage.fileio import atomic_write_text
+from notaverage.progress import progress_bar
 
 # dataset -> "module:function" computing one cell: f(model, seed, budget, checkpoint_dir) -> dict.
 # Imported lazily, so a Ray worker or a spawned process imports only what its job needs.
@@ -100,7 +99,7 @@ def available_cores() -> int:
 
 def _run_local(jobs: list[Job], root: str, workers: int, progress: bool) -> None:
     threads = 1  # see run_job: a cell's numbers must not depend on the executor or the worker count
-    bar = tqdm(total=len(jobs), desc="sweep (local)", unit="cell", disable=not progress)
+    bar = progress_bar(total=len(jobs), desc="sweep (local)", unit="cell", disable=not progress)
     if workers == 1:  # in this process: no start-up cost, Ctrl-C reaches training directly
         for job in jobs:
             run_job(job, root, threads)
@@ -129,7 +128,7 @@ def _run_ray(jobs: list[Job], root: str, address: str, progress: bool) -> None:
                             f"`ray start --head` on the head node, or give --ray local") from None
     remote_job = ray.remote(num_cpus=1)(run_job)
     pending = [remote_job.remote(job, root, 1) for job in jobs]
-    bar = tqdm(total=len(jobs), desc="sweep (ray)", unit="cell", disable=not progress)
+    bar = progress_bar(total=len(jobs), desc="sweep (ray)", unit="cell", disable=not progress)
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
         cell = ray.get(done[0])
