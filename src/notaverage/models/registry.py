@@ -15,8 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from notaverage.models.acai import ACAI, ACAIConfig
+from notaverage.models.autoencoder import AEConfig, ConvAutoencoder
+from notaverage.models.beta_vae import BetaVAE, BetaVAEConfig
 from notaverage.models.classifier import ClassifierConfig, CNNClassifier
 from notaverage.models.linear import LinearConfig, PCAAutoencoder
+from notaverage.models.cvae import ConditionalVAE, CVAEConfig
 from notaverage.models.vae import ConvVAE, VAEConfig
 
 
@@ -54,6 +58,13 @@ MODELS: dict[str, ModelSpec] = {
                             summary="recognises digits in `blend`, `sample` and the explorer"),
     "judge": ModelSpec(CNNClassifier, JUDGE, "judge", labels=True,
                        summary="an independent recogniser the metrics trust"),
+    # the zoo (`notaverage zoo`): each in its own file, the default VAE's layout
+    "beta_vae": ModelSpec(BetaVAE, BetaVAEConfig(beta=4.0), "vae",
+                          summary="beta-VAE, beta = 4: less rate, more distortion"),
+    "cvae": ModelSpec(ConditionalVAE, CVAEConfig(), "vae", labels=True,
+                      summary="conditional VAE: the decoder takes the class"),
+    "acai": ModelSpec(ACAI, ACAIConfig(), "vae", summary="ACAI: a critic makes decoded blends look real"),
+    "ae": ModelSpec(ConvAutoencoder, AEConfig(), "vae", summary="plain autoencoder: no prior, no KL"),
 }
 
 LAB_MODELS = ("vae", "linear", "classifier", "judge")  # what the lab commands and the explorer need
