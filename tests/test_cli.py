@@ -139,5 +139,5 @@ def test_ctrl_c_saves_a_resume_point_and_resume_finishes_with_a_model_that_loads
     assert resumed.returncode == 0, resumed.stderr
     folder = partial[0].with_name(partial[0].name.removesuffix(".partial"))
     model = load_model(folder)
-    assert model.decode(np.zeros((1, 16), np.float32)).shape == (1, 28, 28)
+    assert model.decode(np.zeros((1, model.config.latent_dim), np.float32)).shape == (1, 28, 28)
     assert not partial[0].exists()  # the resume point is removed once the model is saved

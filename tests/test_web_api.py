@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from notaverage import latent
 from notaverage.data.mnist import as_float
+from notaverage.models.registry import MODELS
 from notaverage.web.app import create_app
 
 Q = 0.5 / 255 + 1e-6  # PNG frames carry 8-bit grey levels: a float image comes back within half a step
@@ -80,7 +81,8 @@ def assert_error(response, status: int):
 
 def test_info_index_static_and_openapi(client, small_mnist):
     info = client.get("/api/info").json()
-    assert info["test_digits"] == len(small_mnist.test_labels) and info["latent_dim"] == 16
+    assert info["test_digits"] == len(small_mnist.test_labels)
+    assert info["latent_dim"] == MODELS["vae"].config.latent_dim
     page = client.get("/")
     assert page.status_code == 200 and "<canvas id=\"pad\"" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]

@@ -193,7 +193,8 @@ def _add_zoo_commands(commands) -> None:
     add_lines_arguments(lines)
     from notaverage.leaderboard.command import add_arguments as add_zoo_arguments
 
-    zoo = commands.add_parser("zoo", help="train the zoo of autoencoders and score them all: leaderboard.html")
+    zoo = commands.add_parser("zoo",
+                              help="train the zoo of autoencoders and score them all: leaderboard.html")
     add_zoo_arguments(zoo)
 
 
