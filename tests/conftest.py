@@ -1,19 +1,56 @@
-"""Shared fixtures: where the canonical MNIST files are, and a private cache that never goes online."""
+"""Shared fixtures: the MNIST the tests use, and a private cache that never goes online.
+
+Data: the canonical MNIST files when they are beside the clone (NOTAVERAGE_DATA, else
+$NOTAVERAGE_TEST_SHARED/data/mnist, default ../shared/data/mnist); otherwise the bundled sample, and
+for the file-format tests a small IDX folder written from it. Nothing skips for missing data, and
+under CI=true any skip at all fails the run. Simulate a fresh clone with
+`env -u NOTAVERAGE_DATA NOTAVERAGE_TEST_SHARED=/nonexistent python -m pytest`.
+"""
 
 from __future__ import annotations
 
+import gzip
 import os
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))  # test this tree even when the package is not installed
 
 # Read at import time, before any test's monkeypatch can unset NOTAVERAGE_DATA.
-MNIST_DIR = Path(os.environ.get("NOTAVERAGE_DATA") or REPO.parent / "shared" / "data" / "mnist")
+SHARED = Path(os.environ.get("NOTAVERAGE_TEST_SHARED") or REPO.parent / "shared")
+MNIST_DIR = Path(os.environ.get("NOTAVERAGE_DATA") or SHARED / "data" / "mnist")
+HAVE_CANONICAL = (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file()
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skipped test is a failed test: a missing input must not pass quietly."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        _fail_the_skip(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped at collection (pytest.importorskip)."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped:
+        _fail_the_skip(report)
+
+
+def _fail_the_skip(report) -> None:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped under CI=true (not allowed): {reason.removeprefix('Skipped: ')}"
 
 
 def closed_port_url() -> str:
@@ -24,20 +61,62 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/"
 
 
-@pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    """The canonical MNIST IDX folder (NOTAVERAGE_DATA or ../shared/data/mnist); skip if absent."""
-    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"canonical MNIST files not found in {MNIST_DIR}")
-    return MNIST_DIR
+@dataclass(frozen=True)
+class MnistFiles:
+    """An IDX folder the loader accepts, with what it must read back from it."""
+
+    folder: Path
+    canonical: bool  # the real 60,000/10,000 files, or a small set written from the bundled sample
+    files: dict  # name -> (filename, sha256, size), as notaverage.data.mnist.MNIST_FILES
+
+
+def _idx_bytes(array: np.ndarray) -> bytes:
+    """An IDX file: magic 0x0801/0x0803, big-endian dims, then the uint8 data (as LeCun's files)."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
 
 
 @pytest.fixture(scope="session")
-def mnist(mnist_dir):
-    """Full MNIST loaded once per session. Treat the arrays as read-only."""
-    from notaverage.data.mnist import load_mnist
+def _mnist_files(tmp_path_factory) -> MnistFiles:
+    from notaverage.data.mnist import MNIST_FILES, load_sample, sha256_file
 
-    return load_mnist(mnist_dir, progress=False)
+    if HAVE_CANONICAL:
+        return MnistFiles(MNIST_DIR, True, dict(MNIST_FILES))
+    # A fresh clone: the sample's 8,000/2,000 split as the four IDX files (gzip mtime 0: reproducible)
+    sample, folder = load_sample(), tmp_path_factory.mktemp("mnist-from-sample")
+    files = {}
+    for name, (filename, _, _) in MNIST_FILES.items():
+        split, what = name.split("_")
+        array = getattr(sample, f"{split}_{what}")
+        (folder / filename).write_bytes(gzip.compress(_idx_bytes(array), mtime=0))
+        files[name] = (filename, sha256_file(folder / filename), (folder / filename).stat().st_size)
+    return MnistFiles(folder, False, files)
+
+
+@pytest.fixture
+def mnist_files(_mnist_files, monkeypatch) -> MnistFiles:
+    """The IDX folder; for the sample-made one the loader's expected checksums and sizes are
+    swapped for its own during the test, so every check of the real files runs against it."""
+    from notaverage.data.mnist import MNIST_FILES
+
+    for name, entry in _mnist_files.files.items():
+        monkeypatch.setitem(MNIST_FILES, name, entry)
+    return _mnist_files
+
+
+@pytest.fixture
+def mnist_dir(mnist_files) -> Path:
+    """The IDX folder of `mnist_files` (canonical MNIST, or the set written from the sample)."""
+    return mnist_files.folder
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """Full canonical MNIST loaded once per session, else the bundled sample (8,000 train / 2,000
+    test). Treat the arrays as read-only."""
+    from notaverage.data.mnist import load_mnist, load_sample
+
+    return load_mnist(MNIST_DIR, progress=False) if HAVE_CANONICAL else load_sample()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +124,10 @@ def _private_cache(tmp_path_factory):
     """Tests never touch ~/.cache and never download: the cache is a temp folder and the
     mirrors point at a closed local port (tests that need a mirror start their own)."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("NOTAVERAGE_CACHE", str(tmp_path_factory.mktemp("cache")))
+    # NOTAVERAGE_TEST_CACHE keeps the session's trained models between runs (for quick re-runs
+    # while working on tests); by default every run trains its own in a fresh temp folder.
+    cache = os.environ.get("NOTAVERAGE_TEST_CACHE") or tmp_path_factory.mktemp("cache")
+    patch.setenv("NOTAVERAGE_CACHE", str(cache))
     patch.setenv("NOTAVERAGE_MIRRORS", closed_port_url())
     yield
     patch.undo()

@@ -22,30 +22,49 @@ from notaverage.errors import DataError, UserError
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+# Classes of MNIST training rows 0..9,999, which are exactly the bundled sample's digits (PROVENANCE.md)
+FIRST_10000_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
 
 
-def test_loader_matches_the_readme_facts(mnist):
-    assert mnist.source == "dir"
-    assert mnist.train_images.shape == (60000, 28, 28) and mnist.train_images.dtype == np.uint8
-    assert mnist.test_images.shape == (10000, 28, 28) and mnist.test_images.dtype == np.uint8
-    assert mnist.train_labels.dtype == np.int64 and mnist.test_labels.dtype == np.int64
-    assert np.bincount(mnist.train_labels).tolist() == TRAIN_COUNTS
-    assert np.bincount(mnist.test_labels).tolist() == TEST_COUNTS
-    assert mnist.train_labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
-    assert mnist.test_labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+def _n_test(mnist_files) -> int:
+    return 10000 if mnist_files.canonical else 2000
+
+
+def test_loader_matches_the_readme_facts(mnist_files):
+    data = load_mnist(mnist_files.folder, progress=False)
+    assert data.source == "dir"
+    assert data.train_images.dtype == np.uint8 and data.test_images.dtype == np.uint8
+    assert data.train_labels.dtype == np.int64 and data.test_labels.dtype == np.int64
+    assert re.fullmatch(r"[0-9a-f]{12}", data.fingerprint)
+    if not mnist_files.canonical:
+        # The IDX files written from the sample read back as exactly the sample's split
+        sample = load_sample()
+        assert data.train_images.shape == (8000, 28, 28) and data.test_images.shape == (2000, 28, 28)
+        assert np.bincount(data.train_labels).tolist() == [n - 200 for n in FIRST_10000_COUNTS]
+        assert np.bincount(data.test_labels).tolist() == [200] * 10
+        for split in ("train", "test"):
+            assert np.array_equal(getattr(data, f"{split}_images"), getattr(sample, f"{split}_images"))
+            assert np.array_equal(getattr(data, f"{split}_labels"), getattr(sample, f"{split}_labels"))
+        return
+    assert data.train_images.shape == (60000, 28, 28) and data.test_images.shape == (10000, 28, 28)
+    assert np.bincount(data.train_labels).tolist() == TRAIN_COUNTS
+    assert np.bincount(data.test_labels).tolist() == TEST_COUNTS
+    assert data.train_labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert data.test_labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert np.bincount(data.train_labels[:10000]).tolist() == FIRST_10000_COUNTS
     # Mean and std on the [0, 1] scale from the grey-level histogram (exact, and no 400 MB copy).
-    counts = np.bincount(mnist.train_images.ravel(), minlength=256)
+    counts = np.bincount(data.train_images.ravel(), minlength=256)
     levels = np.arange(256) / 255
     mean = counts @ levels / counts.sum()
     std = np.sqrt(counts @ (levels - mean) ** 2 / counts.sum())
     assert mean == pytest.approx(0.130660, abs=1e-5) and std == pytest.approx(0.308108, abs=1e-5)
-    assert re.fullmatch(r"[0-9a-f]{12}", mnist.fingerprint)
 
 
-def test_parse_idx_reads_the_header_dims(mnist_dir):
-    labels = parse_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz")
-    images = parse_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")
-    assert labels.shape == (10000,) and images.shape == (10000, 28, 28)
+def test_parse_idx_reads_the_header_dims(mnist_files):
+    n = _n_test(mnist_files)
+    labels = parse_idx(mnist_files.folder / "t10k-labels-idx1-ubyte.gz")
+    images = parse_idx(mnist_files.folder / "t10k-images-idx3-ubyte.gz")
+    assert labels.shape == (n,) and images.shape == (n, 28, 28)
     assert labels.flags.writeable and images.dtype == np.uint8
 
 
@@ -56,10 +75,10 @@ def test_as_float_is_float32_in_unit_range(mnist):
     assert np.array_equal(as_float(x), x)  # float input is already scaled
 
 
-def test_env_var_names_the_folder(mnist_dir, monkeypatch):
-    monkeypatch.setenv("NOTAVERAGE_DATA", str(mnist_dir))
+def test_env_var_names_the_folder(mnist_files, monkeypatch):
+    monkeypatch.setenv("NOTAVERAGE_DATA", str(mnist_files.folder))
     data = load_mnist(progress=False)
-    assert data.source == "dir" and len(data.test_labels) == 10000
+    assert data.source == "dir" and len(data.test_labels) == _n_test(mnist_files)
 
 
 def test_fingerprint_is_stable_and_subsets_differ(mnist):
@@ -71,7 +90,7 @@ def test_fingerprint_is_stable_and_subsets_differ(mnist):
     assert again.fingerprint == small.fingerprint and np.array_equal(again.train_labels, small.train_labels)
     other = mnist.subset(1000, 200, seed=2)
     assert len({mnist.fingerprint, small.fingerprint, other.fingerprint}) == 3
-    assert mnist.subset(10, None).test_images.shape[0] == 10000
+    assert mnist.subset(10, None).test_images.shape[0] == len(mnist.test_labels) >= 2000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,7 +130,8 @@ def test_checksum_mismatch_names_the_file_and_both_sums(mnist_dir, tmp_path):
 
 def test_truncated_file_in_the_named_folder_is_an_error(mnist_dir, tmp_path):
     name = "t10k-images-idx3-ubyte.gz"
-    folder = _user_copy(mnist_dir, tmp_path, {name: (mnist_dir / name).read_bytes()[:500_000]})
+    whole = (mnist_dir / name).read_bytes()
+    folder = _user_copy(mnist_dir, tmp_path, {name: whole[: len(whole) // 2]})
     with pytest.raises(DataError) as err:
         load_mnist(folder, progress=False)
     assert name in _one_line(err) and "truncated" in str(err.value)
@@ -166,10 +186,12 @@ def test_bad_idx_files_give_one_line_data_errors(mnist_dir, tmp_path, what, make
     assert str(path) in message and "NOTAVERAGE_DATA" in message
 
 
-def test_parse_idx_reads_uncompressed_files_too(mnist_dir, tmp_path):
-    raw = gzip.decompress((mnist_dir / "t10k-labels-idx1-ubyte.gz").read_bytes())
+def test_parse_idx_reads_uncompressed_files_too(mnist_files, tmp_path):
+    raw = gzip.decompress((mnist_files.folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
     labels = parse_idx(_write(tmp_path / "t10k-labels-idx1-ubyte", raw))
-    assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    canonical_first = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    first = canonical_first if mnist_files.canonical else load_sample().test_labels[:10].tolist()
+    assert labels[:10].tolist() == first
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +215,12 @@ def test_sample_split_is_8000_2000_and_stratified():
 
 def test_sample_digits_are_real_mnist_training_digits(mnist):
     sample = load_sample()
-    label_of = {img.tobytes(): label for img, label in zip(mnist.train_images[:10000], mnist.train_labels)}
+    labels = np.concatenate([sample.train_labels, sample.test_labels])
+    assert np.bincount(labels).tolist() == FIRST_10000_COUNTS  # the classes of MNIST rows 0..9,999
+    if mnist.source == "sample":  # no canonical files here: the class counts are the check we have
+        return
+    label_of = {img.tobytes(): label for img, label in
+                zip(mnist.train_images[:10000], mnist.train_labels[:10000], strict=True)}
     for images, labels in (
         (sample.train_images, sample.train_labels),
         (sample.test_images, sample.test_labels),

@@ -96,7 +96,8 @@ def test_a_bad_mirror_leaves_nothing_behind(mnist_dir, tmp_path, mode):
     assert _entries(dest) == []
 
 
-def test_load_mnist_downloads_into_the_cache_then_reuses_it(mnist_dir, cache, monkeypatch, mnist):
+def test_load_mnist_downloads_into_the_cache_then_reuses_it(mnist_dir, cache, monkeypatch):
+    mnist = load_mnist(mnist_dir, progress=False)  # what the mirror's files hold
     with mirror(mnist_dir) as (url, requests):
         monkeypatch.setenv("NOTAVERAGE_MIRRORS", url)
         first = load_mnist(progress=False)

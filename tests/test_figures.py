@@ -5,9 +5,11 @@ probabilities: the layout does not depend on the models, so these run in seconds
 from __future__ import annotations
 
 from types import SimpleNamespace
+from unittest import mock
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from PIL import Image
 
 from notaverage import figures
@@ -27,13 +29,19 @@ def probs(*shape: int) -> np.ndarray:
 
 
 def texts_and_canvas(fig):
-    """Every visible, non-empty text artist of a drawn figure with its pixel box, and the canvas box."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    texts = fig.findobj(match=lambda artist: hasattr(artist, "get_text"))
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts
-             if t.get_visible() and t.get_text().strip() and t.figure is fig]
-    return boxes, fig.bbox
+    """Every non-empty text the figure actually draws, with its pixel box, and the canvas box.
+    (Recorded while drawing: tick labels outside the axis limits exist but are not drawn.)"""
+    drawn = []
+    draw = Text.draw
+
+    def record(text, renderer):
+        draw(text, renderer)
+        if text.get_visible() and text.get_text().strip():
+            drawn.append((text.get_text(), text.get_window_extent(renderer)))
+
+    with mock.patch.object(Text, "draw", record):
+        fig.canvas.draw()
+    return drawn, fig.bbox
 
 
 def assert_slide_ready(fig):
@@ -82,7 +90,15 @@ def hybrid(n: int):
     return figures.hybrid_figure(list(digits(count)), names, probs(count), 9, 2, extras, title, caption)
 
 
+def latent_map():
+    points = RNG.normal(size=(2000, 2)) * 3 + np.repeat(RNG.normal(size=(10, 2)) * 8, 200, axis=0)
+    return figures.latent_map_figure(points, np.repeat(np.arange(10), 200),
+                                     "VAE codes of 10,000 test digits on their linear discriminant plane\n"
+                                     "(fitted on training codes; every point decodes)")
+
+
 CASES = {
+    "latent map": latent_map,
     "blend default": lambda: blend(9),
     "blend 2 images": lambda: blend(2, ["note: the VAE reconstructs mine.png (labelled 9) as an 8, not a 9"]),
     "blend at the cap": lambda: blend(CAPS["images"], ["Pair 12 by the pair rule. Another pair: --pick 13."]),

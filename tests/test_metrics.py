@@ -13,6 +13,7 @@ from notaverage.metrics import (
     bootstrap_ci,
     crossing_ambiguity,
     distance_from_pixel_path,
+    relative_recon_blend_distance,
     judge_confidence,
     judge_entropy,
     nearest_neighbors,
@@ -183,3 +184,14 @@ def test_interval_comparisons():
     assert not a.entirely_above(c) and a.overlaps(c)
     assert a.excludes(0.0) and not a.excludes(5.5)
     assert a.as_dict()["method"] == "t over 5 seeds"
+
+
+def test_relative_recon_blend_distance_known_answers():
+    a, b = _two_digits()
+    t = np.linspace(0.0, 1.0, 5)[:, None, None]
+    blend = ((1 - t) * a + t * b).astype(np.float32)
+    snap = np.stack([a, a, a, b, b]).astype(np.float32)  # the midpoint is A itself
+    paths = np.stack([blend, snap])
+    d = relative_recon_blend_distance(paths, np.stack([a, a]), np.stack([b, b]))
+    assert d[0] == pytest.approx(0.0, abs=1e-6)  # an affine decoder's path is the blend
+    assert d[1] == pytest.approx(0.5, abs=1e-6)  # |A - (A + B)/2| / |A - B|

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -131,3 +133,15 @@ def test_frechet_distance_survives_fewer_samples_than_dimensions():
     rng = np.random.default_rng(5)
     value = frechet_distance(rng.normal(size=(6, 20)), rng.normal(size=(6, 20)))
     assert np.isfinite(value) and value > 0
+
+
+def test_frechet_distance_is_exact_and_silent_for_singular_covariances():
+    """Rank-5 covariances in 20 dimensions (5 samples; one constant feature): no warning, and the
+    known answers: 0 for a set with itself, the squared mean gap for a shifted copy."""
+    feats = np.random.default_rng(6).normal(size=(6, 20))
+    feats[:, 3] = 0.25  # a pixel that never varies
+    shift = np.linspace(-1, 1, 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's LinAlgWarning (or any other) fails the test
+        assert frechet_distance(feats, feats) == pytest.approx(0.0, abs=1e-9)
+        assert frechet_distance(feats, feats + shift) == pytest.approx(float(shift @ shift), abs=1e-9)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file as load_torch
 
 from notaverage.data.mnist import as_float
 from notaverage.latent import blend_weights, latent_path, lerp, pixel_blend
 from notaverage.models.linear import PCAAutoencoder
 from notaverage.models.vae import ConvVAE, VAEConfig
-from notaverage.store import CheckpointError, load_model, save_model
+from notaverage.store import FORMAT_VERSION, CheckpointError, CorruptCheckpoint, load_model, save_model
 
 
 def test_pca_latent_blend_is_the_pixel_blend_of_reconstructions(small_mnist):
@@ -49,7 +51,8 @@ def test_vae_reconstructs_better_than_the_mean_image(small_models, small_mnist):
 
 @pytest.mark.parametrize("name", ["classifier", "judge"])
 def test_quick_classifiers_are_far_above_chance(small_models, small_mnist, name):
-    accuracy = (small_models[name].predict(as_float(small_mnist.test_images)) == small_mnist.test_labels).mean()
+    predicted = small_models[name].predict(as_float(small_mnist.test_images))
+    accuracy = (predicted == small_mnist.test_labels).mean()
     assert accuracy > 0.85, accuracy
 
 
@@ -81,14 +84,47 @@ def test_weights_are_safetensors_not_pickle(tmp_path):
     assert "to_mu.weight" in header
     assert raw[:2] != b"\x80\x04"  # no pickle protocol marker
     config = json.loads((tmp_path / "config.json").read_text())
-    assert config["format_version"] == 1 and config["model"]["latent_dim"] == 4
+    assert config["format_version"] == FORMAT_VERSION and config["model"]["latent_dim"] == 4
+    assert config["weights_sha256"] == hashlib.sha256(raw).hexdigest()
+
+
+def _flip_a_byte_in_the_middle(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit of one weight: still a valid safetensors file
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_byte_in_the_weights_is_a_corrupt_checkpoint(tmp_path):
+    save_model(tmp_path, ConvVAE(VAEConfig(latent_dim=4)), {})
+    _flip_a_byte_in_the_middle(tmp_path / "weights.safetensors")
+    load_torch(str(tmp_path / "weights.safetensors"))  # safetensors itself cannot tell
+    with pytest.raises(CorruptCheckpoint, match="SHA-256") as err:
+        load_model(tmp_path)
+    assert str(tmp_path / "weights.safetensors") in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_corrupt_cached_model_is_retrained_with_a_one_line_notice(tmp_path, monkeypatch, capsys):
+    from notaverage.data import load_sample
+    from notaverage.zoo import get_model
+
+    monkeypatch.setenv("NOTAVERAGE_CACHE", str(tmp_path))
+    data = load_sample().subset(300, 100, seed=0)
+    first = get_model("linear", data, "tiny", seed=0, progress=False)
+    weights = first.folder / "weights.safetensors"
+    good = weights.read_bytes()
+    _flip_a_byte_in_the_middle(weights)
+    again = get_model("linear", data, "tiny", seed=0, progress=False)
+    err = capsys.readouterr().err
+    assert not again.reused and err.count("\n") == 1 and "corrupt" in err and str(first.folder) in err
+    assert weights.read_bytes() == good  # retrained (PCA is deterministic) and saved whole again
+    assert get_model("linear", data, "tiny", seed=0, progress=False).reused
 
 
 def test_corrupt_or_foreign_checkpoints_give_one_line_errors(tmp_path):
     save_model(tmp_path, ConvVAE(VAEConfig(latent_dim=4)), {})
     weights = tmp_path / "weights.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])  # truncated
-    with pytest.raises(CheckpointError, match="train again") as err:
+    with pytest.raises(CorruptCheckpoint, match="train again") as err:
         load_model(tmp_path)
     assert "\n" not in str(err.value)
 

@@ -52,7 +52,7 @@ def test_a_pasted_inverted_digit_round_trips(digits):
     for digit in digits:
         out = preprocess_image(on_paper(digit))
         assert out.shape == (28, 28) and out.dtype == np.float32
-        assert 0.0 <= out.min() and out.max() <= 1.0
+        assert out.min() >= 0.0 and out.max() <= 1.0
         cy, cx = centre_of_mass(out)
         assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
         assert 19 <= box_side(out > 0) <= 21

@@ -26,15 +26,23 @@ def report(small_mnist, small_models, tmp_path_factory):
 def test_report_json_has_every_documented_key(report):
     numbers = json.loads(report["json"].read_text())
     assert missing_keys(numbers) == []
-    assert numbers["blends"]["n_pairs"] == 60
+    bootstrapped = 0
     for key in JSON_KEYS:  # every interval is a full interval
         node = numbers
         for part in key.split("."):
             node = node[part]
         if isinstance(node, dict) and "estimate" in node:
-            inside = node["low"] <= node["estimate"] <= node["high"]
-            assert inside or node["method"].startswith("bootstrap"), key
-            assert node["method"]
+            low, estimate, high = node["low"], node["estimate"], node["high"]
+            assert low <= high and node["method"], key
+            if node["method"].startswith("bootstrap"):
+                # A percentile interval need not hold its point estimate, but it is resampled as the
+                # config says and stays within one width of it.
+                assert f"{TINY.n_boot} resamples" in node["method"], (key, node["method"])
+                assert low - (high - low) <= estimate <= high + (high - low), (key, node)
+            else:
+                assert low <= estimate <= high, (key, node)
+            bootstrapped += node["method"].startswith("bootstrap")
+    assert bootstrapped >= 3  # the bootstrap branch above is exercised, not skipped
     for verdict in numbers["verdicts"].values():
         assert verdict["status"] in ("supported", "not supported", "inconclusive")
         assert verdict["text"].startswith(verdict["status"])
@@ -64,6 +72,50 @@ def test_report_html_is_self_contained(report):
 def test_missing_keys_names_what_is_absent():
     assert "schema" in missing_keys({})
     assert missing_keys({"schema": 1}) != []
+
+
+class _Recomputed(Exception):
+    pass
+
+
+def test_a_changed_metric_forces_the_report_to_be_recomputed(report, small_mnist, tmp_path, monkeypatch):
+    """The reuse key holds a hash of the metrics/evidence/report code: same code, reused; one metric
+    file changed (in a copy of that code the hash is taken from), computed again."""
+    import shutil
+
+    from notaverage.evidence import commands
+
+    out = report["json"].parent
+    reused = commands.run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY,
+                                 log=lambda *a: None, reuse=True, controls=True)
+    assert reused["numbers"] == json.loads(report["json"].read_text())
+
+    code = tmp_path / "notaverage"
+    for part in commands.REPORT_CODE:
+        source = commands.PACKAGE_DIR / part
+        if source.is_dir():
+            shutil.copytree(source, code / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            code.mkdir(exist_ok=True)
+            shutil.copy(source, code / part)
+    monkeypatch.setattr(commands, "PACKAGE_DIR", code)
+    before = commands.report_code_fingerprint()
+
+    def recompute(*args, **kwargs):
+        raise _Recomputed
+
+    monkeypatch.setattr(commands, "gather", recompute)  # stop where the recomputation would start
+    commands.run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None,
+                        reuse=True, controls=True)  # the copy is the same code: still reused
+
+    stats = code / "metrics" / "stats.py"
+    changed = stats.read_text().replace("resamples", "bootstrap draws")  # what a metric reports, changed
+    assert changed != stats.read_text()
+    stats.write_text(changed)
+    assert commands.report_code_fingerprint() != before
+    with pytest.raises(_Recomputed):
+        commands.run_report(out, small_mnist, "tiny", 0, progress=False, config=TINY, log=lambda *a: None,
+                            reuse=True, controls=True)
 
 
 # --- the controls: cheats through the same pipeline must fail the claims they attack -----------

@@ -57,7 +57,8 @@ TRAINER = textwrap.dedent("""
 def _python(tmp_path: Path, *args: str, **popen) -> subprocess.Popen:
     script = tmp_path / "trainer.py"
     script.write_text(TRAINER)
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    # One thread, so float sums keep one order whatever the machine load (see test_kill_resume.py)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, str(script), *args], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 

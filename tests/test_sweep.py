@@ -12,22 +12,42 @@ import time
 
 import pytest
 
+from notaverage.lines.benchmark import config_tag
 from notaverage.sweep import Job, cell_path, run_sweep
 
-JOBS = [Job(model, seed, "lines", "tiny") for model in ("pca", "ae") for seed in (0, 1)]
+JOBS = [
+    Job(model, seed, "lines", "tiny", config_tag(model, "tiny")) for seed in (0, 1) for model in ("pca", "ae")
+]
 
 
 def _scores(cells):
-    return {(c["job"]["model"], c["job"]["seed"]): (c["result"]["mean_distance"], c["result"]["smoothness"])
-            for c in cells}
+    return {
+        (c["job"]["model"], c["job"]["seed"]): (c["result"]["mean_distance"], c["result"]["smoothness"])
+        for c in cells
+    }
 
 
 @pytest.fixture(scope="module")
 def killed_sweep(tmp_path_factory):
     """`notaverage lines` (local executor) killed with SIGKILL after its first cell, then run again."""
     out = tmp_path_factory.mktemp("killed") / "out"
-    command = [sys.executable, "-m", "notaverage.cli", "lines", "--budget", "tiny", "--models", "pca,ae",
-               "--seeds", "2", "--workers", "1", "--quiet", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "notaverage.cli",
+        "lines",
+        "--budget",
+        "tiny",
+        "--models",
+        "pca,ae",
+        "--seeds",
+        "2",
+        "--workers",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     cells_dir = out / "sweep" / "cells"
     deadline = time.monotonic() + 240
@@ -64,8 +84,12 @@ def test_a_killed_sweep_reruns_only_its_missing_cells(killed_sweep):
 def test_ray_computes_the_same_cells_as_the_local_executor(killed_sweep, tmp_path):
     ray = pytest.importorskip("ray", reason="install the [ray] extra (make install-dev does)")
     local = [json.loads(cell_path(killed_sweep[0] / "sweep", job).read_text()) for job in JOBS]
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}},
+    )
     try:
         remote = run_sweep(JOBS, tmp_path / "ray", ray_address="local", progress=False, log=lambda _: None)
     finally:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from notaverage import latent
 from notaverage.data.mnist import as_float
+from notaverage.models.registry import MODELS
 from notaverage.web.app import create_app
 
 Q = 0.5 / 255 + 1e-6  # PNG frames carry 8-bit grey levels: a float image comes back within half a step
@@ -80,7 +81,8 @@ def assert_error(response, status: int):
 
 def test_info_index_static_and_openapi(client, small_mnist):
     info = client.get("/api/info").json()
-    assert info["test_digits"] == len(small_mnist.test_labels) and info["latent_dim"] == 16
+    assert info["test_digits"] == len(small_mnist.test_labels)
+    assert info["latent_dim"] == MODELS["vae"].config.latent_dim
     page = client.get("/")
     assert page.status_code == 200 and "<canvas id=\"pad\"" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
@@ -129,10 +131,11 @@ def test_blend_frames_match_the_library_paths(client, small_models, small_mnist,
         assert np.abs(frames["linear"] - np.clip((1 - t) * lin_a + t * lin_b, 0, 1)).max() <= Q + 1e-4
         expected = judge.predict_proba(np.stack([vae_path[k], (1 - t) * a + t * b,
                                                  np.clip((1 - t) * lin_a + t * lin_b, 0, 1)]))
-        for name, p in zip(("vae", "pixel", "linear"), expected):
+        for name, p in zip(("vae", "pixel", "linear"), expected, strict=True):
             assert out["frames"][name]["p_a"] == pytest.approx(p[4], abs=2e-3)
             assert out["frames"][name]["p_b"] == pytest.approx(p[7], abs=2e-3)
-    mid = client.post("/api/blend", json={"a": f"test:{ia}", "b": f"test:{ib}", "t": 0.5, "mode": mode}).json()
+    mid = client.post("/api/blend", json={"a": f"test:{ia}", "b": f"test:{ib}", "t": 0.5,
+                                          "mode": mode}).json()
     images = [pixels(f["png"]) for f in mid["frames"].values()]
     assert min(np.abs(x - y).mean() for i, x in enumerate(images) for y in images[i + 1:]) > 0.01
 
@@ -245,7 +248,7 @@ def test_sample_new_digits_with_their_nearest_neighbour(client, small_models, sm
     train = as_float(small_mnist.train_images)
     images = np.stack([pixels(s["png"]) for s in out["samples"]])
     assert (classifier.predict(images) == 6).mean() >= 0.8
-    for s, image in zip(out["samples"], images):
+    for s, image in zip(out["samples"], images, strict=True):
         n = s["neighbour"]
         assert np.linalg.norm(image - train[n["index"]]) == pytest.approx(n["distance"], abs=0.02)
         dists = np.linalg.norm((train - image).reshape(len(train), -1), axis=1)
@@ -313,7 +316,8 @@ BAD = [
     ("pixels and image", "/api/recognize", {"json": {"pixels": BLANK, "image": TEXT_URL}}, 422),
     ("no drawing", "/api/recognize", {"json": {}}, 422),
     ("image not a data URL", "/api/recognize", {"json": {"image": "http://example.com/seven.png"}}, 422),
-    ("image bad base64", "/api/recognize", {"json": {"image": "data:image/png;base64,@@@not-base64@@@"}}, 422),
+    ("image bad base64", "/api/recognize",
+     {"json": {"image": "data:image/png;base64,@@@not-base64@@@"}}, 422),
     ("image not an image", "/api/recognize", {"json": {"image": TEXT_URL}}, 422),
     ("blank drawing", "/api/recognize", {"json": {"pixels": BLANK}}, 422),
     ("image too long", "/api/recognize", {"json": {"image": "data:image/png;base64," + "A" * 800_000}}, 422),
@@ -333,14 +337,16 @@ BAD = [
     ("decode far away", "/api/decode", {"json": {"x": 1e9, "y": 0}}, 422),
     ("decode missing y", "/api/decode", {"json": {"x": 0.0}}, 422),
     ("curves 1 step", "/api/blend/curves", {"json": {"a": "test:0", "b": "test:1", "steps": 1}}, 422),
-    ("curves huge steps", "/api/blend/curves", {"json": {"a": "test:0", "b": "test:1", "steps": 10_000}}, 422),
+    ("curves huge steps", "/api/blend/curves",
+     {"json": {"a": "test:0", "b": "test:1", "steps": 10_000}}, 422),
     ("hybrid huge n", "/api/hybrid", {"json": {"a": "test:0", "b": "test:1", "n_results": 100}}, 422),
     ("oversized body", "/api/blend", {"content": b"{" + b" " * 2_000_000 + b"}",
                                       "headers": {"content-type": "application/json"}}, 413),
     ("streamed oversized body", "/api/recognize",
      {"content": iter([b" " * 400_000] * 4), "headers": {"content-type": "application/json"}}, 413),
     ("upload text", "/api/upload", {"files": {"file": ("x.txt", b"hello", "text/plain")}}, 415),
-    ("upload garbage png", "/api/upload", {"files": {"file": ("x.png", b"\x89PNG garbage", "image/png")}}, 422),
+    ("upload garbage png", "/api/upload",
+     {"files": {"file": ("x.png", b"\x89PNG garbage", "image/png")}}, 422),
     ("upload empty", "/api/upload", {"files": {"file": ("x.png", b"", "image/png")}}, 422),
     ("upload no file", "/api/upload", {"data": {"other": "1"}}, 422),
 ]
@@ -398,7 +404,7 @@ def test_concurrent_frames_are_batched_and_each_correct(app, small_mnist, test_i
     finally:
         service.frame_batcher.fn = real
     assert sum(calls) == 12 and len(calls) < 12 and max(calls) > 1
-    for out, t in zip(outs, np.linspace(0, 1, 12)):
+    for out, t in zip(outs, np.linspace(0, 1, 12), strict=True):
         assert out["t"] == t
         expected = (1 - t) * test_images[0] + t * test_images[1]
         assert np.abs(pixels(out["frames"]["pixel"]["png"]) - expected).max() <= Q

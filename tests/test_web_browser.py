@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("fastapi")
@@ -108,7 +109,7 @@ def test_slider_changes_the_three_blends(page):
     page.wait_for_function("document.body.dataset.frameT === '0.7'")
     assert page.input_value("#t") == "0.7"
     after = frame_sources(page)
-    assert all(a != b for a, b in zip(before, after)), "every image changes with t"
+    assert all(a != b for a, b in zip(before, after, strict=True)), "every image changes with t"
     assert len(set(after)) == 3, "the VAE, pixel and linear blends differ from each other"
     assert "%" in page.text_content("#p-vae")
     page.wait_for_function("window.lastFrameMs !== undefined")
@@ -124,20 +125,25 @@ def test_latent_map_decodes_and_picks_digits(page):
     canvas.click(position={"x": box["width"] * 0.37, "y": box["height"] * 0.41})
     page.wait_for_function("(document.querySelector('#map-img').src || '').startsWith('data:image/png')")
     assert page.text_content("#map-cap").startswith("decoded (")
-    # click exactly on one digit's dot: it becomes B
+    # click exactly on one digit's dot: it becomes B. Which digit that must be is worked out here, in
+    # Python, from the map's data and the documented layout (12 px padding, y up), not by the page.
     page.select_option("#map-target", "b")
-    px, py, index = page.evaluate("""() => {
-        const [x, y] = mapTransform().toPx(state.map.points[0]);
-        const c = document.querySelector('#latent');
-        return [x * c.clientWidth / c.width, y * c.clientHeight / c.height, state.map.indices[0]];
-    }""")
-    nearest = page.evaluate(f"state.map.indices[nearestDigit({px} * 420 / {box['width']}, {py} * 420 / "
-                            f"{box['height']})]")
-    canvas.click(position={"x": px, "y": py})
+    points, indices, bounds, width, height = page.evaluate(
+        "[state.map.points, state.map.indices, state.map.bounds, "
+        "document.querySelector('#latent').width, document.querySelector('#latent').height]")
+    (x0, y0, x1, y1), pad = bounds, 12
+    xy = np.asarray(points, dtype=float)
+    px = np.column_stack([pad + (xy[:, 0] - x0) * (width - 2 * pad) / (x1 - x0),
+                          height - pad - (xy[:, 1] - y0) * (height - 2 * pad) / (y1 - y0)])
+    gaps = np.linalg.norm(px[:, None] - px[None], axis=-1) + np.diag(np.full(len(px), np.inf))
+    target = int(np.argmax(gaps.min(axis=1)))  # the most isolated dot: a click on it means only it
+    assert gaps[target].min() > 3, "no dot is clear of the others"
+    expected = indices[target]
+    canvas.click(position={"x": px[target, 0] * box["width"] / width,
+                           "y": px[target, 1] * box["height"] / height})
     # B was already a test digit before the click, so wait for the one the click names (or time out)
-    page.wait_for_function(f"state.b && state.b.id === 'test:{nearest}'")
-    assert page.text_content("#pick-b .name").startswith(f"test:{nearest}")
-    assert isinstance(index, int)
+    page.wait_for_function(f"state.b && state.b.id === 'test:{expected}'")
+    assert page.text_content("#pick-b .name").startswith(f"test:{expected}")
 
 
 def one_png() -> bytes:
@@ -162,10 +168,16 @@ def test_upload_sample_and_hybrid_buttons(page):
     page.click("#sample-go")
     page.wait_for_function("document.querySelectorAll('#samples .pair').length === 4")
     assert page.locator("#samples img").count() == 8
-    if page.is_enabled("#hybrid"):
-        page.click("#hybrid")
-        page.wait_for_function("document.querySelectorAll('#hybrids img').length >= 1")
-        assert "search" in page.text_content("#hybrid-note")
+    # B: a test digit of a class A is not, so the hybrid search must be offered, and must run
+    class_a = int(re.search(r"class (\d)", page.text_content("#pick-a .name")).group(1))
+    class_b = (class_a + 5) % 10
+    page.select_option("#pick-b .cls", str(class_b))
+    page.wait_for_function(f"document.querySelector('#pick-b .name').textContent.endsWith('class {class_b}')")
+    assert page.is_enabled("#hybrid")
+    page.click("#hybrid")
+    page.wait_for_function("document.querySelectorAll('#hybrids img').length >= 1")
+    note = page.text_content("#hybrid-note")
+    assert "search" in note and f"p({class_a})" in note and f"p({class_b})" in note, note
 
 
 @pytest.mark.browser

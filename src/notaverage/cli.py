@@ -231,10 +231,16 @@ def _add_zoo_commands(commands) -> None:
 
     lines = commands.add_parser("lines", help="ACAI's lines benchmark: how well do autoencoders interpolate?")
     add_lines_arguments(lines)
+    from notaverage.leaderboard.command import add_arguments as add_zoo_arguments
+
+    zoo = commands.add_parser("zoo",
+                              help="train the zoo of autoencoders and score them all: leaderboard.html")
+    add_zoo_arguments(zoo)
 
 
 # Commands with their own module, data and options (no lab models): dispatched before torch is imported.
-_STANDALONE = {"tabular": "notaverage.tabular.cli", "lines": "notaverage.lines.command"}
+_STANDALONE = {"tabular": "notaverage.tabular.cli", "lines": "notaverage.lines.command",
+               "zoo": "notaverage.leaderboard.command"}
 
 
 def _capped(args: argparse.Namespace, option: str, cap_name: str, flag: str) -> None:

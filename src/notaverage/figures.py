@@ -208,7 +208,9 @@ def traversal_figure(traversal, title: str, probs: np.ndarray | None = None, cap
 
 def latent_map_figure(points: np.ndarray, labels: np.ndarray, title: str):
     """A 2-D projection of the test codes, coloured by class, with the class number at each centre."""
-    fig, ax = plt.subplots(figsize=(6.5, 6))
+    fig, axes = slide(1, 1)
+    ax = axes[0, 0]
+    ax.set_aspect("equal", adjustable="datalim")
     ax.scatter(points[:, 0], points[:, 1], c=[CLASS_COLOURS(int(k)) for k in labels], s=3, alpha=0.6,
                linewidths=0)
     for digit in range(10):
@@ -217,7 +219,6 @@ def latent_map_figure(points: np.ndarray, labels: np.ndarray, title: str):
             cx, cy = np.median(points[mask], axis=0)
             ax.text(cx, cy, str(digit), fontsize=16, weight="bold", ha="center", va="center",
                     color=CLASS_COLOURS(digit), bbox={"facecolor": "white", "alpha": 0.7, "lw": 0})
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("projection 1"), ax.set_ylabel("projection 2")
-    fig.tight_layout()
+    ax.set_xlabel("projection 1", fontsize=12), ax.set_ylabel("projection 2", fontsize=12)
+    _headings(fig, title)
     return fig

@@ -187,7 +187,7 @@ def write_samples(models: dict, data: MnistData, digits: list[int], n: int, out:
                   progress: bool = False) -> tuple[list[Path], dict]:
     """New digits of each class, each boxed with its nearest training digit, `per_picture` to a
     picture (more are split into out-1.png, out-2.png, ...). Returns the paths and distances."""
-    from tqdm.auto import tqdm
+    from notaverage.progress import progress_bar
 
     vae, classifier = models["vae"], models["classifier"]
     train = as_float(data.train_images)
@@ -201,7 +201,7 @@ def write_samples(models: dict, data: MnistData, digits: list[int], n: int, out:
     samples = np.concatenate(samples)
     distances = np.empty(len(samples), np.float32)
     indices = np.empty(len(samples), np.int64)
-    for start in tqdm(range(0, len(samples), 256), desc="nearest training digits", unit="batch",
+    for start in progress_bar(range(0, len(samples), 256), desc="nearest training digits", unit="batch",
                       disable=not progress or len(samples) <= 256):
         d, i = nearest_training_digits(samples[start:start + 256], train, k=1)
         distances[start:start + 256], indices[start:start + 256] = d[:, 0], i[:, 0]

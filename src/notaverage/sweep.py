@@ -14,6 +14,7 @@ Ray, `root` must be a folder every node sees at the same path (NFS, a mounted bu
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import math
@@ -23,18 +24,18 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from pathlib import Path
-
-from tqdm.auto import tqdm
 
 from notaverage.errors import UserError
 from notaverage.fileio import atomic_write_text
+from notaverage.progress import progress_bar
 
 # dataset -> "module:function" computing one cell: f(model, seed, budget, checkpoint_dir) -> dict.
 # Imported lazily, so a Ray worker or a spawned process imports only what its job needs.
 CELL_FUNCTIONS = {
     "lines": "notaverage.lines.benchmark:lines_cell",
+    "mnist": "notaverage.leaderboard.cell:zoo_cell",
 }
 RUN_ID = uuid.uuid4().hex[:8]  # which invocation computed a cell (the resume test reads it)
 
@@ -45,10 +46,19 @@ class Job:
     seed: int
     dataset: str
     budget: str
+    tag: str = ""  # a hash of the settings behind the cell: changed settings make a new cell
 
     @property
     def key(self) -> str:
-        return f"{self.dataset}-{self.budget}-{self.model}-seed{self.seed}"
+        return f"{self.dataset}-{self.budget}-{self.model}-seed{self.seed}" + (
+            f"-{self.tag}" if self.tag else ""
+        )
+
+
+def settings_tag(payload: dict) -> str:
+    """A short hash of the settings behind a cell (hyperparameters, budget), for `Job.tag`."""
+    text = json.dumps(payload, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def cell_path(root: str | os.PathLike, job: Job) -> Path:
@@ -85,8 +95,14 @@ def run_job(job: Job, root: str, threads: int = 1) -> dict:
     compute = getattr(importlib.import_module(module), function)
     started = time.monotonic()
     result = compute(job.model, job.seed, job.budget, Path(root) / "checkpoints" / job.key)
-    cell = {"job": asdict(job), "result": _json_safe(result), "seconds": round(time.monotonic() - started, 2),
-            "host": socket.gethostname(), "run_id": RUN_ID, "threads": threads}
+    cell = {
+        "job": asdict(job),
+        "result": _json_safe(result),
+        "seconds": round(time.monotonic() - started, 2),
+        "host": socket.gethostname(),
+        "run_id": RUN_ID,
+        "threads": threads,
+    }
     atomic_write_text(cell_path(root, job), json.dumps(cell, indent=1, sort_keys=True, allow_nan=False))
     return cell
 
@@ -100,18 +116,36 @@ def available_cores() -> int:
 
 def _run_local(jobs: list[Job], root: str, workers: int, progress: bool) -> None:
     threads = 1  # see run_job: a cell's numbers must not depend on the executor or the worker count
-    bar = tqdm(total=len(jobs), desc="sweep (local)", unit="cell", disable=not progress)
+    bar = progress_bar(total=len(jobs), desc="sweep (local)", unit="cell", disable=not progress)
     if workers == 1:  # in this process: no start-up cost, Ctrl-C reaches training directly
         for job in jobs:
             run_job(job, root, threads)
             bar.update(1)
     else:
         # spawn, not fork: a forked torch process can deadlock in its thread pool
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        try:
             for future in as_completed([pool.submit(run_job, job, root, threads) for job in jobs]):
                 future.result()
                 bar.update(1)
+        except BaseException:  # Ctrl-C, SIGTERM or a failed cell: stop the workers, keep finished cells
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers()
+            raise
+        pool.shutdown()
     bar.close()
+
+
+def _stop_workers(grace: float = 20.0) -> None:
+    """SIGTERM each worker (a training saves its resume point at the next step), then SIGKILL."""
+    children = active_children()
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        child.join(timeout=max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
 
 
 def _run_ray(jobs: list[Job], root: str, address: str, progress: bool) -> None:
@@ -121,15 +155,18 @@ def _run_ray(jobs: list[Job], root: str, address: str, progress: bool) -> None:
         raise UserError("--ray needs Ray: pip install 'notaverage[ray]'") from None
     if not ray.is_initialized():  # a caller (or a test) may have started Ray already
         try:
-            ray.init(address=None if address == "local" else address, include_dashboard=False,
-                     log_to_driver=False)
+            ray.init(
+                address=None if address == "local" else address, include_dashboard=False, log_to_driver=False
+            )
         except (ConnectionError, RuntimeError, ValueError) as exc:
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UserError(f"cannot reach a Ray cluster at {address!r} ({first_line}); start one with "
-                            f"`ray start --head` on the head node, or give --ray local") from None
+            raise UserError(
+                f"cannot reach a Ray cluster at {address!r} ({first_line}); start one with "
+                f"`ray start --head` on the head node, or give --ray local"
+            ) from None
     remote_job = ray.remote(num_cpus=1)(run_job)
     pending = [remote_job.remote(job, root, 1) for job in jobs]
-    bar = tqdm(total=len(jobs), desc="sweep (ray)", unit="cell", disable=not progress)
+    bar = progress_bar(total=len(jobs), desc="sweep (ray)", unit="cell", disable=not progress)
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
         cell = ray.get(done[0])
@@ -141,8 +178,15 @@ def _run_ray(jobs: list[Job], root: str, address: str, progress: bool) -> None:
     bar.close()
 
 
-def run_sweep(jobs: list[Job], root: str | os.PathLike, *, workers: int | None = None,
-              ray_address: str | None = None, progress: bool = True, log=print) -> list[dict]:
+def run_sweep(
+    jobs: list[Job],
+    root: str | os.PathLike,
+    *,
+    workers: int | None = None,
+    ray_address: str | None = None,
+    progress: bool = True,
+    log=print,
+) -> list[dict]:
     """Run the missing cells of `jobs`; return every job's cell, in the order of `jobs`."""
     root = str(Path(root).resolve())
     unknown = sorted({job.dataset for job in jobs} - set(CELL_FUNCTIONS))

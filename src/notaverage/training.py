@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
 from notaverage.errors import UserError
+from notaverage.progress import progress_bar
 from notaverage.presets import TrainConfig
 from notaverage.store import load_training_state, save_training_state
 
@@ -115,7 +115,7 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                                  "epoch_sum": epoch_sum, "epoch_count": epoch_count})
 
     model.train()
-    bar = tqdm(total=total_steps, initial=step, desc=desc, unit="batch", disable=not progress,
+    bar = progress_bar(total=total_steps, initial=step, desc=desc, unit="batch", disable=not progress,
                dynamic_ncols=True, leave=False)
     last_save = started = time.monotonic()
     rng_at_step_start = torch.get_rng_state()  # saved, so a resumed step redraws the same noise

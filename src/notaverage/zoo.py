@@ -10,11 +10,13 @@ one printed line.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from notaverage import paths
 from notaverage.data.mnist import MnistData, as_float
@@ -22,7 +24,14 @@ from notaverage.errors import UserError
 from notaverage.metrics.model_check import check_autoencoder, collapse_message
 from notaverage.models.registry import ABLATION, CHECK_JUDGE, LAB_MODELS, MODELS, spec
 from notaverage.presets import PRESET_NAMES, PRESETS, TrainConfig
-from notaverage.store import CheckpointError, cache_key, load_model, read_config, save_model
+from notaverage.store import (
+    CheckpointError,
+    CorruptCheckpoint,
+    cache_key,
+    load_model,
+    read_config,
+    save_model,
+)
 from notaverage.training import fit
 
 MODEL_NAMES = LAB_MODELS  # kept for callers of the old name
@@ -95,10 +104,17 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
         try:
             model = load_model(folder)
             return TrainedModel(name, model, folder, reused=True, meta=model.meta_)
+        except CorruptCheckpoint:  # damaged on disk: say so (one line), then train it again below
+            print(f"notaverage: the cached {name} model in {folder} is corrupt (its weights fail their "
+                  "SHA-256 check); retraining it", file=sys.stderr)
         except CheckpointError:
-            pass  # not trained yet, or unusable: train it below
+            pass  # not trained yet, or from another format version: train it below
     log(f"training {name} ({preset} preset, training seed {seed}, {len(data.train_labels):,} digits): "
         f"no cached model for these settings")
+    # The initial weights are part of what the seed fixes: torch seeds its default generator
+    # randomly in every process, so without this two runs of one command train different models.
+    recipe = train_config(name, preset)
+    torch.manual_seed((recipe.seed if recipe else 0) + seed)
     model = spec(name).build()
     started = time.monotonic()
     state_dir = folder.with_name(folder.name + ".partial")

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from notaverage import paths
 from notaverage.errors import DataError
 from notaverage.fileio import atomic_path
+from notaverage.progress import progress_bar
 
 # name -> (filename, sha256, size in bytes); the usual mirrors all serve these exact files.
 MNIST_FILES = {
@@ -254,7 +254,7 @@ def _fetch(url: str, path: Path, sha: str, size: int, progress: bool) -> None:
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, atomic_path(path) as tmp:
             digest, got = hashlib.sha256(), 0
-            bar = tqdm(
+            bar = progress_bar(
                 total=size, unit="B", unit_scale=True, desc=path.name, disable=not progress, leave=False
             )
             with open(tmp, "wb") as out, bar:
@@ -305,7 +305,8 @@ def load_sample() -> MnistData:
         test_labels=labels[test],
         source="sample",
         fingerprint=_fingerprint(sha256_file(SAMPLE_PATH), split),
-        note=f"bundled {len(labels):,}-digit sample: {len(train):,} train / {len(test):,} held out for evaluation",
+        note=(f"bundled {len(labels):,}-digit sample: {len(train):,} train / {len(test):,} held out "
+              "for evaluation"),
     )
 
 

@@ -51,7 +51,8 @@ def _to_gray(image) -> np.ndarray:
             raise ImageError(f"{path} is larger than {MAX_FILE_BYTES // 1_000_000} MB; use a smaller image")
         return _from_pil(_decode(path.read_bytes(), str(path)))
     raise ImageError(
-        f"cannot read a digit from a {type(image).__name__}; pass a PIL image, an array, PNG/JPEG bytes or a path"
+        f"cannot read a digit from a {type(image).__name__}; pass a PIL image, an array, PNG/JPEG bytes "
+        "or a path"
     )
 
 

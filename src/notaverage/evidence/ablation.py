@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from notaverage.evidence import verdicts
-from notaverage.evidence.blends import model_paths, path_metrics, pixel_paths, reconstruct
+from notaverage.evidence.blends import model_paths, path_metrics, reconstruct
 from notaverage.evidence.context import Context
 from notaverage.evidence.results import BlendDrawing, SectionResult
+from notaverage.metrics import relative_recon_blend_distance
 from notaverage.models.ppca import ProbabilisticPCA
 
 LINKS = {
@@ -29,15 +30,6 @@ LINKS = {
 def fit_ppca(ctx: Context) -> ProbabilisticPCA:
     """Probabilistic PCA on the manifold-ratio subset of the training digits (seeded; a second or two)."""
     return ProbabilisticPCA().fit(ctx.ruler.nn_train, seed=ctx.config.seed)
-
-
-def relative_recon_blend_distance(path: np.ndarray, recon_a: np.ndarray, recon_b: np.ndarray) -> np.ndarray:
-    """‖midpoint − blend of the two reconstructions‖ / ‖recon A − recon B‖, per pair."""
-    steps, n = path.shape[1], len(path)
-    blend = pixel_paths(recon_a, recon_b, steps)
-    scale = np.linalg.norm((blend[:, 0] - blend[:, -1]).reshape(n, -1), axis=1)
-    mid = steps // 2
-    return np.linalg.norm((path[:, mid] - blend[:, mid]).reshape(n, -1), axis=1) / np.maximum(scale, 1e-6)
 
 
 def model_measures(ctx: Context, model, a, b, ca, cb) -> tuple[np.ndarray, dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from notaverage import __version__, figures
+from notaverage import figures
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.errors import UserError
 from notaverage.evidence.blends import Ruler
@@ -22,6 +23,23 @@ from notaverage.metrics import reference_nn_median
 from notaverage.store import cache_key
 from notaverage.models.registry import REPORT_MODELS
 from notaverage.zoo import get_models
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# The code that turns trained models into the report's numbers and page: a change to any of it
+# must recompute a report rather than reuse one (the package version alone does not move).
+REPORT_CODE = ("metrics", "evidence", "report", "latent.py")
+
+
+def report_code_fingerprint() -> str:
+    """SHA-256 over the relative path and bytes of every .py/.html file of REPORT_CODE."""
+    digest = hashlib.sha256()
+    for part in REPORT_CODE:
+        base = PACKAGE_DIR / part
+        for path in sorted(base.rglob("*")) if base.is_dir() else [base]:
+            if path.is_file() and path.suffix in (".py", ".html"):
+                digest.update(f"{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _ruler(judge, data: MnistData, n_train: int = 20_000, n_reference: int = 1000, seed: int = 0) -> Ruler:
@@ -164,7 +182,8 @@ def run_report(
     `seeds` > 1 trains and scores the models of training seeds seed .. seed + seeds - 1 (the
     evaluation keeps `config.seed`); a verdict is then supported only if it is for every seed.
     `controls` also runs the cheats (on the first seed's models). With `reuse`, a report already
-    in `out` computed from the same trained models, data, settings and notaverage version is kept
+    in `out` computed from the same trained models, data, settings and report code
+    (`report_code_fingerprint`) is kept
     as it is (the computation is deterministic); `tour` uses this so that a second tour is quick.
     """
     from notaverage.report import write_report
@@ -180,13 +199,13 @@ def run_report(
             "controls": controls,
             "config": asdict(config),
             "data": data.fingerprint,
-            "version": __version__,
+            "code": report_code_fingerprint(),
         }
     )
     json_path = Path(out) / "report.json"
     previous = _previous_report(json_path, inputs_key) if reuse and models is None else None
     if previous is not None:
-        log(f"report: reusing {json_path} (same models, data and settings)")
+        log(f"report: reusing {json_path} (same models, data, settings and code)")
         return {
             "html": json_path.with_name("report.html"),
             "json": json_path,

@@ -17,12 +17,12 @@ import torch
 import torch.nn.functional as F
 
 from notaverage.evidence import sections
-from notaverage.evidence.ablation import ablation_tests, relative_recon_blend_distance
+from notaverage.evidence.ablation import ablation_tests
 from notaverage.evidence.blends import path_metrics, pixel_paths, reconstruct
 from notaverage.evidence.context import Context
 from notaverage.evidence.hybrids import find_hybrids, hybrid_pairs, score_hybrids
 from notaverage.latent import _torn_loss
-from notaverage.metrics import nearest_training_digits
+from notaverage.metrics import nearest_training_digits, relative_recon_blend_distance
 
 CONTROLS = {
     "memoriser": (

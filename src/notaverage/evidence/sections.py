@@ -66,6 +66,7 @@ def novelty(ctx: Context, samples: np.ndarray, what: str = "samples from the pri
     held-out real digits' spread) and the judge's confidence against real digits' 10th percentile."""
     cfg = ctx.config
     pixel, feature = ctx.copying(samples, "pixel"), ctx.copying(samples, "feature")
+    blurred = blur_matched_copying(ctx, len(samples))
     distances, _, nn_seconds = ctx.nearest_train(samples)
     confidence = ctx.boot(judge_confidence(ctx.judge.predict_proba(samples)), unit="samples")
     bar = ctx.real_confidence(verdicts.CONFIDENCE_QUANTILE)
@@ -76,7 +77,8 @@ def novelty(ctx: Context, samples: np.ndarray, what: str = "samples from the pri
         "n_test": min(cfg.n_samples, len(ctx.eval_idx)),
         "n_reference_train": len(ctx.train),
         "c_t": pixel.c_t,
-        "copying": {"pixel": pixel.as_dict(), "judge_features": feature.as_dict()},
+        "copying": {"pixel": pixel.as_dict(), "judge_features": feature.as_dict(),
+                    "blur_matched_real_pixel": blurred.as_dict()},
         "nearest_train": {
             "median_distance": float(np.median(distances)),
             "min_distance": float(distances.min()),
@@ -225,6 +227,18 @@ def blur_matched(images: np.ndarray, target_mse: float) -> tuple[np.ndarray, flo
         blurred = gaussian_filter(images, sigma=(0, sigma, sigma))
         low, high = (sigma, high) if ((blurred - images) ** 2).mean() < target_mse else (low, sigma)
     return gaussian_filter(images, sigma=(0, sigma, sigma)), float(sigma)
+
+
+def blur_matched_copying(ctx: Context, n: int):
+    """Pixel-space C_T of real held-out digits blurred to the VAE's reconstruction error: how far blur
+    alone, with no copying, moves C_T (pixel L2 puts a blurry image closer to many training digits).
+    Shown beside the verdict, not part of it (its bar was fixed before this control was added)."""
+    key = ("blur_matched", n)
+    if key not in ctx._copying:
+        source = ctx.test[ctx.ref_idx[:n]]
+        recon_mse = float(((reconstruct(ctx.models["vae"], source) - source) ** 2).mean())
+        ctx._copying[key] = ctx.copying(blur_matched(source, recon_mse)[0], "pixel")
+    return ctx._copying[key]
 
 
 def nll_test_set(test_images: np.ndarray, n_images: int) -> np.ndarray:

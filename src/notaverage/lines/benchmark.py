@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from notaverage.lines.metrics import line_scores
 from notaverage.models.acai import ACAI, ACAIConfig
 from notaverage.models.autoencoder import AEConfig, ConvAutoencoder
 from notaverage.models.beta_vae import BetaVAE, BetaVAEConfig
+from notaverage.sweep import settings_tag
 from notaverage.training import TrainConfig, fit
 
 LATENT = 64
@@ -50,18 +51,20 @@ BUDGETS = {
 }
 
 
-def _conv(kind, **overrides):
-    return lambda: kind[0](kind[1](image_size=SIZE, latent_dim=LATENT, **overrides))
+def _conv(model_cls, config_cls, **overrides) -> tuple:
+    return model_cls, config_cls(image_size=SIZE, latent_dim=LATENT, **overrides)
 
 
-# name -> builder of an untrained model; "pca" is fitted in closed form.
+# name -> (model class, its hyperparameters); "pca" is fitted in closed form.
 LINE_MODELS = {
-    "ae": _conv((ConvAutoencoder, AEConfig)),
-    "vae": _conv((BetaVAE, BetaVAEConfig), beta=1.0),
-    "beta_vae": _conv((BetaVAE, BetaVAEConfig), beta=4.0),
-    "acai": _conv((ACAI, ACAIConfig)),
-    "ae_identity": _conv((ConvAutoencoder, AEConfig), activation="identity"),
-    "pca": None,
+    # every network is trained with the Bernoulli likelihood on [0, 1] intensities (the authors use squared
+    # error for AE and ACAI: in our short budget it collapsed the plain AE to a blank image; docs/ZOO.md)
+    "ae": _conv(ConvAutoencoder, AEConfig),
+    "vae": _conv(BetaVAE, BetaVAEConfig, beta=1.0),
+    "beta_vae": _conv(BetaVAE, BetaVAEConfig, beta=4.0),
+    "acai": _conv(ACAI, ACAIConfig),
+    "ae_identity": _conv(ConvAutoencoder, AEConfig, activation="identity"),
+    "pca": (None, None),
 }
 DEFAULT_MODELS = ("ae", "vae", "acai", "beta_vae", "ae_identity", "pca")
 
@@ -81,8 +84,9 @@ class LinesPCA:
         return np.clip(self.pca_.inverse_transform(z), 0, 1).reshape(-1, SIZE, SIZE)
 
 
-def train_line_model(name: str, seed: int, budget: LinesBudget, state_dir: Path | None = None,
-                     progress: bool = False):
+def train_line_model(
+    name: str, seed: int, budget: LinesBudget, state_dir: Path | None = None, progress: bool = False
+):
     """Train one lines model; with `state_dir`, an interrupted training resumes where it stopped."""
     if name not in LINE_MODELS:
         raise UserError(f"unknown lines model {name!r}; choose from {', '.join(LINE_MODELS)}")
@@ -91,11 +95,20 @@ def train_line_model(name: str, seed: int, budget: LinesBudget, state_dir: Path 
     if name == "pca":
         return LinesPCA().fit(images, seed), {}
     torch.manual_seed(seed)  # the initial weights
-    model = LINE_MODELS[name]()
+    model_cls, model_config = LINE_MODELS[name]
+    model = model_cls(model_config)
     steps = budget.epochs * -(-len(images) // budget.batch_size)  # fit takes a step budget
     config = TrainConfig(steps=steps, batch_size=budget.batch_size, lr=budget.lr, seed=seed)
-    history = fit(model, images, None, config, state_dir=state_dir, resume=state_dir is not None,
-                  desc=f"lines {name}", progress=progress)
+    history = fit(
+        model,
+        images,
+        None,
+        config,
+        state_dir=state_dir,
+        resume=state_dir is not None,
+        desc=f"lines {name}",
+        progress=progress,
+    )
     return model, history
 
 
@@ -107,8 +120,10 @@ def save_weights(model, folder: Path) -> None:
             save_torch({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
         else:
             pca = model.pca_
-            save_numpy({"components": pca.components_.astype(np.float32),
-                        "mean": pca.mean_.astype(np.float32)}, str(tmp))
+            save_numpy(
+                {"components": pca.components_.astype(np.float32), "mean": pca.mean_.astype(np.float32)},
+                str(tmp),
+            )
 
 
 def interpolation_paths(model, paths: int, seed: int, steps: int = STEPS_PER_PATH) -> np.ndarray:
@@ -122,8 +137,9 @@ def interpolation_paths(model, paths: int, seed: int, steps: int = STEPS_PER_PAT
     return from_unit(decoded).reshape(paths, steps, SIZE, SIZE)
 
 
-def lines_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | None = None,
-               progress: bool = False) -> dict:
+def lines_cell(
+    name: str, seed: int, budget_name: str, checkpoint_dir: Path | None = None, progress: bool = False
+) -> dict:
     """One sweep cell: train `name` on lines with `seed`, then score its interpolations."""
     if budget_name not in BUDGETS:
         raise UserError(f"unknown lines budget {budget_name!r}; choose from {', '.join(BUDGETS)}")
@@ -136,9 +152,24 @@ def lines_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | No
         save_weights(model, Path(checkpoint_dir))
         shutil.rmtree(state_dir, ignore_errors=True)
     scores = line_scores(interpolation_paths(model, budget.paths, seed))
-    return {"name": name, "seed": seed, **scores, "train_seconds": round(train_seconds, 2),
-            "final_loss": (history.get("epoch_losses") or [None])[-1]}
+    return {
+        "name": name,
+        "seed": seed,
+        **scores,
+        "train_seconds": round(train_seconds, 2),
+        "final_loss": (history.get("epoch_losses") or [None])[-1],
+    }
 
 
-def budget_with(budget_name: str, **changes) -> LinesBudget:
-    return replace(BUDGETS[budget_name], **changes)
+def config_tag(name: str, budget_name: str) -> str:
+    """A short hash of what determines a cell (hyperparameters, budget), so changed settings never
+    reuse an old cell."""
+    config = LINE_MODELS[name][1]
+    return settings_tag(
+        {
+            "model": None if config is None else config.to_dict(),
+            "budget": asdict(BUDGETS[budget_name]),
+            "latent": LATENT,
+            "steps_per_path": STEPS_PER_PATH,
+        }
+    )

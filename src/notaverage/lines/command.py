@@ -10,8 +10,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 from notaverage.errors import UserError
 from notaverage.fileio import atomic_write_text
 
@@ -28,26 +26,42 @@ PAPER_TABLE_1 = {
 
 def add_sweep_arguments(parser: argparse.ArgumentParser, default_seeds: int) -> None:
     """The executor options `lines` and `zoo` share."""
-    parser.add_argument("--seeds", type=int, default=default_seeds,
-                        help=f"seeds per model, 0..N-1 (default {default_seeds})")
-    parser.add_argument("--models", default=None, metavar="A,B",
-                        help="comma-separated model names (default: all)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="local worker processes (default: one per available core)")
-    parser.add_argument("--ray", default=None, metavar="ADDRESS",
-                        help="run cells as Ray tasks: 'auto', 'HOST:6379', 'ray://HOST:10001', or 'local' "
-                             "(needs the [ray] extra; --sweep-dir must be shared by every node)")
-    parser.add_argument("--sweep-dir", type=Path, default=None,
-                        help="where cells and checkpoints go, and are found again (default OUT/sweep)")
+    parser.add_argument(
+        "--seeds", type=int, default=default_seeds, help=f"seeds per model, 0..N-1 (default {default_seeds})"
+    )
+    parser.add_argument(
+        "--models", default=None, metavar="A,B", help="comma-separated model names (default: all)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: one per available core)"
+    )
+    parser.add_argument(
+        "--ray",
+        default=None,
+        metavar="ADDRESS",
+        help="run cells as Ray tasks: 'auto', 'HOST:6379', 'ray://HOST:10001', or 'local' "
+        "(needs the [ray] extra; --sweep-dir must be shared by every node)",
+    )
+    parser.add_argument(
+        "--sweep-dir",
+        type=Path,
+        default=None,
+        help="where cells and checkpoints go, and are found again (default OUT/sweep)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller training budget (a couple of minutes)")
-    parser.add_argument("--budget", default=None, choices=["tiny", "quick", "full"],
-                        help="training budget (default full; quick with --quick; tiny for tests)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--budget",
+        default=None,
+        choices=["tiny", "quick", "full"],
+        help="training budget (default full; quick with --quick; tiny for tests)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})"
+    )
     add_sweep_arguments(parser, default_seeds=3)
 
 
@@ -70,6 +84,8 @@ def check_sweep_options(args: argparse.Namespace) -> None:
 
 def summarise(cells: list[dict], metrics: tuple[str, ...]) -> list[dict]:
     """One row per model: each metric's mean and sample sd over seeds (sd null with one seed)."""
+    import numpy as np  # here: building the CLI parser imports this module and must stay light
+
     by_model: dict[str, list[dict]] = {}
     for cell in cells:
         by_model.setdefault(cell["job"]["model"], []).append(cell["result"])
@@ -86,24 +102,53 @@ def summarise(cells: list[dict], metrics: tuple[str, ...]) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from notaverage.lines.benchmark import BUDGETS, DEFAULT_MODELS, LATENT, LINE_MODELS, STEPS_PER_PATH
+    from notaverage.lines.benchmark import (
+        BUDGETS,
+        DEFAULT_MODELS,
+        LATENT,
+        LINE_MODELS,
+        STEPS_PER_PATH,
+        config_tag,
+    )
     from notaverage.sweep import Job, run_sweep
 
     check_sweep_options(args)
     names = parse_models(args.models, LINE_MODELS, DEFAULT_MODELS)
     budget = args.budget or ("quick" if args.quick else "full")
-    jobs = [Job(name, seed, "lines", budget) for name in names for seed in range(args.seeds)]
+    # seed-major: a sweep stopped early still has every model at its first seeds
+    jobs = [
+        Job(name, seed, "lines", budget, config_tag(name, budget))
+        for seed in range(args.seeds)
+        for name in names
+    ]
     started = time.monotonic()
-    cells = run_sweep(jobs, args.sweep_dir or args.out / "sweep", workers=args.workers,
-                      ray_address=args.ray, progress=not args.quiet)
+    cells = run_sweep(
+        jobs,
+        args.sweep_dir or args.out / "sweep",
+        workers=args.workers,
+        ray_address=args.ray,
+        progress=not args.quiet,
+    )
     rows = summarise(cells, ("mean_distance", "smoothness", "train_seconds"))
     for row in rows:
         row["paper"] = PAPER_TABLE_1.get(row["name"])
+        # per seed, so a collapsed run (every path unscored: one image decoded for all) stays visible
+        row["per_seed"] = [
+            {k: c["result"][k] for k in ("seed", "mean_distance", "smoothness", "unscored_paths")}
+            for c in cells
+            if c["job"]["model"] == row["name"]
+        ]
     result = {
         "benchmark": "ACAI lines (Berthelot et al., ICLR 2019, Table 1)",
-        "protocol": {"budget": budget, **BUDGETS[budget].__dict__, "latent_dim": LATENT,
-                     "images_per_path": STEPS_PER_PATH, "true_line_grid": 10_000, "distance": "cosine",
-                     "seeds": list(range(args.seeds))},
+        "protocol": {
+            "budget": budget,
+            **BUDGETS[budget].__dict__,
+            "latent_dim": LATENT,
+            "images_per_path": STEPS_PER_PATH,
+            "true_line_grid": 10_000,
+            "distance": "cosine",
+            "seeds": list(range(args.seeds)),
+        },
         "models": rows,
         "seconds": round(time.monotonic() - started, 1),
     }

@@ -46,13 +46,13 @@ def draw_lines(angles: np.ndarray, size: int = SIZE) -> np.ndarray:
     dy, dx = (sub_r - centre).astype(np.float32), (sub_c - centre).astype(np.float32)  # rows grow downwards
     out = np.empty((len(angles), size * size), dtype=np.float32)
     for start in range(0, len(angles), 500):  # chunks bound memory (500 x 1024 x 16 floats)
-        chunk = angles[start:start + 500, None, None]
+        chunk = angles[start : start + 500, None, None]
         # the unit vector along the line, in (col, row)
         ux, uy = np.cos(chunk).astype(np.float32), -np.sin(chunk).astype(np.float32)
         along = dx * ux + dy * uy
         across = np.abs(-dx * uy + dy * ux)
         inside = (along >= 0) & (along <= length) & (across <= WIDTH / 2)
-        out[start:start + 500] = inside.mean(axis=-1) * 2 - 1
+        out[start : start + 500] = inside.mean(axis=-1) * 2 - 1
     return out.reshape(-1, size, size)
 
 

@@ -27,11 +27,11 @@ def nearest_lines(images: np.ndarray, chunk: int = 1024) -> tuple[np.ndarray, np
     grid_unit = grid / np.linalg.norm(grid, axis=1, keepdims=True)
     distances, best = np.empty(len(flat)), np.empty(len(flat), dtype=np.int64)
     for start in range(0, len(flat), chunk):  # a matrix product is cosine distance at BLAS speed
-        block = flat[start:start + chunk]
+        block = flat[start : start + chunk]
         norms = np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
         cosine = (block / norms) @ grid_unit.T
-        best[start:start + chunk] = cosine.argmax(axis=1)
-        distances[start:start + chunk] = 1 - cosine.max(axis=1)
+        best[start : start + chunk] = cosine.argmax(axis=1)
+        distances[start : start + chunk] = 1 - cosine.max(axis=1)
     return distances, angles[best]
 
 

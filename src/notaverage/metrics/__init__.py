@@ -27,6 +27,7 @@ from notaverage.metrics.paths import (
     Crossing,
     crossing_ambiguity,
     distance_from_pixel_path,
+    relative_recon_blend_distance,
     step_unevenness,
     step_sizes,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "paired_difference_ci",
     "read_copying",
     "reference_nn_median",
+    "relative_recon_blend_distance",
     "seed_ci",
     "step_sizes",
     "step_unevenness",

@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import scipy.linalg
 import torch
 import torch.nn.functional as F
 
@@ -101,28 +100,40 @@ def gaussian_stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return feats.mean(axis=0), np.cov(feats, rowvar=False)
 
 
-def frechet_distance_from_stats(
-    mu_a: np.ndarray, cov_a: np.ndarray, mu_b: np.ndarray, cov_b: np.ndarray, eps: float = 1e-6
-) -> float:
-    """‖μ_a − μ_b‖² + tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^½), as in the reference FID code."""
+def frechet_distance_from_stats(mu_a: np.ndarray, cov_a: np.ndarray,
+                                mu_b: np.ndarray, cov_b: np.ndarray) -> float:
+    """‖μ_a − μ_b‖² + tr(Σ_a + Σ_b − 2 (Σ_a Σ_b)^½), as in the reference FID code.
+
+    The trace of the square root is taken as Σ √λ over the eigenvalues λ of the symmetric
+    Σ_a^½ Σ_b Σ_a^½, which has the eigenvalues of Σ_a Σ_b. That is exact for singular covariances
+    (fewer samples than dimensions, pixels that never vary), where `scipy.linalg.sqrtm(Σ_a Σ_b)` of
+    the reference code warns and loses accuracy. Eigenvalues within rounding of zero are set to 0.
+    """
     mu_a, mu_b = np.atleast_1d(mu_a), np.atleast_1d(mu_b)
     cov_a, cov_b = np.atleast_2d(cov_a), np.atleast_2d(cov_b)
     diff = mu_a - mu_b
-    covmean = scipy.linalg.sqrtm(cov_a @ cov_b)
-    if not np.isfinite(covmean).all():
-        # Near-singular product (fewer samples than dimensions): nudge both diagonals.
-        offset = np.eye(len(cov_a)) * eps
-        covmean = scipy.linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
-    # sqrtm may return tiny imaginary parts from rounding; the true root is real.
-    covmean = np.real(covmean)
-    return float(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(covmean))
+    root_a = _psd_sqrt(cov_a)
+    trace_sqrt = np.sqrt(_rank_aware(np.linalg.eigvalsh(root_a @ cov_b @ root_a))).sum()
+    return float(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * trace_sqrt)
 
 
-def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray, eps: float = 1e-6) -> float:
+def _rank_aware(values: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a PSD matrix with those within rounding error of 0 (either sign) set to 0."""
+    tolerance = len(values) * np.finfo(np.float64).eps * max(float(np.abs(values).max(initial=0.0)), 1e-300)
+    return np.where(values > tolerance, values, 0.0)
+
+
+def _psd_sqrt(cov: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a covariance matrix."""
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    return (vectors * np.sqrt(_rank_aware(values))) @ vectors.T
+
+
+def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (N, D), (M, D).
 
     This is a Fréchet distance in OUR judge's feature space (the notaverage classifier), not
     Inception-FID (Heusel et al. 2017): it ranks our own models against each other and cannot be
     compared with published FID numbers.
     """
-    return frechet_distance_from_stats(*gaussian_stats(feats_a), *gaussian_stats(feats_b), eps=eps)
+    return frechet_distance_from_stats(*gaussian_stats(feats_a), *gaussian_stats(feats_b))

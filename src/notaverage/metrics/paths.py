@@ -46,6 +46,21 @@ def distance_from_pixel_path(latent_path_images: np.ndarray, pixel_path_images: 
     return np.linalg.norm(a - b, axis=1)
 
 
+def relative_recon_blend_distance(paths: np.ndarray, recon_a: np.ndarray, recon_b: np.ndarray) -> np.ndarray:
+    """‖midpoint − blend_t(recon_a, recon_b)‖ / ‖recon_a − recon_b‖ for each pair: how far a model's
+    latent midpoint (paths (P, steps, 28, 28), middle step, t = mid / (steps − 1)) is from the pixel
+    blend of its own two reconstructions, relative to their distance. 0 for any affine decoder (PCA,
+    probabilistic PCA); the blend of reconstructions itself scores 0 by construction. (P,) float64."""
+    n, steps = len(paths), paths.shape[1]
+    mid = steps // 2
+    t = mid / (steps - 1)
+    a = flatten(recon_a).astype(np.float64)
+    b = flatten(recon_b).astype(np.float64)
+    middle = flatten(paths[:, mid]).astype(np.float64)
+    scale = np.linalg.norm(a - b, axis=1)
+    return np.linalg.norm(middle - ((1 - t) * a + t * b), axis=1).reshape(n) / np.maximum(scale, 1e-6)
+
+
 @dataclass(frozen=True)
 class Crossing:
     """Where along a path the judge's vote moves from class a to class b.

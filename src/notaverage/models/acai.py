@@ -42,12 +42,14 @@ class ACAI(NumpyFace, nn.Module):
     def __init__(self, config: ACAIConfig | None = None):
         super().__init__()
         self.config = c = config or ACAIConfig()
-        self.encoder = nn.Sequential(conv_encoder(c.image_size, c.channels, c.hidden, c.activation),
-                                     nn.Linear(c.hidden, c.latent_dim))
+        self.encoder = nn.Sequential(
+            conv_encoder(c.image_size, c.channels, c.hidden, c.activation), nn.Linear(c.hidden, c.latent_dim)
+        )
         self.decoder = conv_decoder(c.image_size, c.channels, c.hidden, c.activation, c.latent_dim)
         # the critic has the encoder's layout (as in the paper) and outputs one number
-        self.critic = nn.Sequential(conv_encoder(c.image_size, c.channels, c.hidden, "relu"),
-                                    nn.Linear(c.hidden, 1))
+        self.critic = nn.Sequential(
+            conv_encoder(c.image_size, c.channels, c.hidden, "relu"), nn.Linear(c.hidden, 1)
+        )
 
     def code_t(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
@@ -67,8 +69,10 @@ class ACAI(NumpyFace, nn.Module):
         z_mix = alpha * z + (1 - alpha) * z.roll(1, dims=0)  # each code with its batch neighbour's
         mixed = torch.sigmoid(self.decoder(z_mix))
         fool = self._frozen_critic(mixed).pow(2).mean()
+        # the paper's lambda weighs a per-pixel mean loss; ours sums over pixels, so the critic term does too
         autoencoder = reconstruction_loss(logits, x) + self.config.weight * fool * x[0].numel()
         g = self.config.gamma
-        critic = ((self.critic(mixed.detach()) - alpha).pow(2).mean()
-                  + self.critic(g * x + (1 - g) * recon.detach()).pow(2).mean())
+        critic = (self.critic(mixed.detach()) - alpha).pow(2).mean() + self.critic(
+            g * x + (1 - g) * recon.detach()
+        ).pow(2).mean()
         return autoencoder + critic

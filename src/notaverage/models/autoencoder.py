@@ -34,8 +34,9 @@ class ConvAutoencoder(NumpyFace, nn.Module):
     def __init__(self, config: AEConfig | None = None):
         super().__init__()
         self.config = c = config or AEConfig()
-        self.encoder = nn.Sequential(conv_encoder(c.image_size, c.channels, c.hidden, c.activation),
-                                     nn.Linear(c.hidden, c.latent_dim))
+        self.encoder = nn.Sequential(
+            conv_encoder(c.image_size, c.channels, c.hidden, c.activation), nn.Linear(c.hidden, c.latent_dim)
+        )
         self.decoder = conv_decoder(c.image_size, c.channels, c.hidden, c.activation, c.latent_dim)
 
     def code_t(self, x: torch.Tensor) -> torch.Tensor:

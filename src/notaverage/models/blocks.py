@@ -22,10 +22,13 @@ def conv_encoder(size: int, channels: int, hidden: int, act: str, in_channels: i
     """(N, in_channels, size, size) -> (N, hidden)."""
     side = size // 4
     return nn.Sequential(
-        nn.Conv2d(in_channels, channels, 4, stride=2, padding=1), activation(act),
-        nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1), activation(act),
+        nn.Conv2d(in_channels, channels, 4, stride=2, padding=1),
+        activation(act),
+        nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1),
+        activation(act),
         nn.Flatten(),
-        nn.Linear(2 * channels * side * side, hidden), activation(act),
+        nn.Linear(2 * channels * side * side, hidden),
+        activation(act),
     )
 
 
@@ -33,10 +36,13 @@ def conv_decoder(size: int, channels: int, hidden: int, act: str, latent: int) -
     """(N, latent) -> (N, 1, size, size) logits."""
     side = size // 4
     return nn.Sequential(
-        nn.Linear(latent, hidden), activation(act),
-        nn.Linear(hidden, 2 * channels * side * side), activation(act),
+        nn.Linear(latent, hidden),
+        activation(act),
+        nn.Linear(hidden, 2 * channels * side * side),
+        activation(act),
         nn.Unflatten(1, (2 * channels, side, side)),
-        nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1), activation(act),
+        nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1),
+        activation(act),
         nn.ConvTranspose2d(channels, 1, 4, stride=2, padding=1),
     )
 

@@ -53,7 +53,8 @@ JSON_KEYS = (
     "novelty.n_test",
     "novelty.n_reference_train",
     "novelty.c_t",
-    *(f"novelty.copying.{space}.{k}" for space in ("pixel", "judge_features") for k in COPYING),
+    *(f"novelty.copying.{space}.{k}" for space in ("pixel", "judge_features", "blur_matched_real_pixel")
+      for k in COPYING),
     "novelty.nearest_train.seconds",
     "novelty.nearest_train.median_distance",
     "novelty.confidence_median",
@@ -223,7 +224,9 @@ def _first_sections(n: dict, figs: dict) -> list[str]:
             f"{nn['n_queries']:,} queries in {nn['seconds']:.1f} s). Data-copying test (Meehan et al. "
             f"2020), below the band = copying, above = underfitting: pixel space "
             f"{_copying(v['copying']['pixel'])}; judge feature space "
-            f"{_copying(v['copying']['judge_features'])}. Judge median confidence "
+            f"{_copying(v['copying']['judge_features'])}; blur control (real held-out digits blurred to "
+            f"the VAE's reconstruction error, nothing copied), pixel space "
+            f"{_copying(v['copying']['blur_matched_real_pixel'])}. Judge median confidence "
             f"{_iv(v['confidence_median'])} (bar {v['confidence_bar']:.3f}: real held-out digits' 10th "
             f"percentile); median manifold ratio {_iv(v['ratio_median'])}.",
             v["verdict"],

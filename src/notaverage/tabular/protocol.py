@@ -91,11 +91,12 @@ def centre_by_time(task: Task, train: np.ndarray) -> Task:
 
 def run_units(units, seed: int, quick: bool, progress: bool = True, label: str = "fits") -> list[dict]:
     from threadpoolctl import threadpool_limits
-    from tqdm.auto import tqdm
+
+    from notaverage.progress import progress_bar
 
     rows = []
     with threadpool_limits(limits=1):
-        bar = tqdm(units, desc=label, unit="split", disable=not progress, dynamic_ncols=True)
+        bar = progress_bar(units, desc=label, unit="split", disable=not progress, dynamic_ncols=True)
         for task, split, repeat, train, test in bar:
             bar.set_postfix_str(f"{task.name}/{split}#{repeat}")
             rows.extend(run_one(task, split, repeat, train, test, seed, quick))

@@ -33,7 +33,8 @@ log = logging.getLogger("notaverage.web")
 
 SECURITY_HEADERS = [
     (b"content-security-policy", (b"default-src 'self'; img-src 'self' data: blob:; script-src 'self'; "
-                                  b"style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")),
+                                  b"style-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+                                  b"base-uri 'none'")),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
@@ -57,29 +58,51 @@ class GuardMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": headers + SECURITY_HEADERS})
         await send({"type": "http.response.body", "body": body})
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        too_big = f"the request body is over {self.max_body:,} bytes; send a smaller image"
+    def _length_refusal(self, scope) -> tuple[int, str] | None:
+        """(status, message) when the Content-Length header alone rules the request out."""
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None:
-            if not length.isdigit():
-                return await self._reply(send, 400, "the Content-Length header is not a number")
-            if int(length) > self.max_body:
-                return await self._reply(send, 413, too_big)
-        # Read the whole (capped) body first, then replay it: streamed bytes are counted too.
+        if length is None:
+            return None
+        if not length.isdigit():
+            return 400, "the Content-Length header is not a number"
+        return (413, self._too_big()) if int(length) > self.max_body else None
+
+    def _too_big(self) -> str:
+        return f"the request body is over {self.max_body:,} bytes; send a smaller image"
+
+    async def _read_body(self, receive) -> bytes | None:
+        """The whole body, counting streamed bytes too; None if the client left. Raises _TooBig."""
         chunks, total, more = [], 0, True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self.max_body:
-                return await self._reply(send, 413, too_big)
+                raise _TooBig
             chunks.append(chunk)
             more = message.get("more_body", False)
-        body, replayed = b"".join(chunks), False
+        return b"".join(chunks)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        refusal = self._length_refusal(scope)
+        if refusal is not None:
+            return await self._reply(send, *refusal)
+        # Read the whole (capped) body first, then replay it to the app.
+        try:
+            body = await self._read_body(receive)
+        except _TooBig:
+            return await self._reply(send, 413, self._too_big())
+        if body is None:
+            return
+        await self._forward(scope, receive, send, body)
+
+    async def _forward(self, scope, receive, send, body: bytes) -> None:
+        """Run the app on the replayed body, adding the security headers; a crash becomes a 500."""
+        replayed, started = False, False
 
         async def replay():
             nonlocal replayed
@@ -87,8 +110,6 @@ class GuardMiddleware:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
-
-        started = False
 
         async def send_with_headers(message):
             nonlocal started
@@ -103,6 +124,10 @@ class GuardMiddleware:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
                 await self._reply(send, 500, "internal server error; the server log has the details")
+
+
+class _TooBig(Exception):
+    """The streamed body went over the cap."""
 
 
 def _validation_message(err: RequestValidationError) -> str:
@@ -121,6 +146,26 @@ def create_app(models: dict, data: MnistData, seed: int = 0) -> FastAPI:
     app = FastAPI(title="notaverage explorer", version="1", docs_url=None, redoc_url=None,
                   description="Draw, blend and explore a VAE's latent space.")
     app.state.service = service
+    _add_error_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    async def index():
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/info", response_model=s.InfoOut)
+    async def info():
+        return service.info()
+
+    _add_digit_routes(app, service)
+    _add_model_routes(app, service)
+    app.add_middleware(GuardMiddleware)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as JSON {"error": "..."} with a 4xx status."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, err: RequestValidationError):
@@ -140,38 +185,32 @@ def create_app(models: dict, data: MnistData, seed: int = 0) -> FastAPI:
     async def _user(request: Request, err: UserError):
         return JSONResponse({"error": str(err)}, status_code=422)
 
-    def run(fn, *args):
-        return run_in_threadpool(fn, *args)
 
-    @app.get("/", include_in_schema=False)
-    async def index():
-        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+def _digit_out(record) -> dict:
+    return {"id": record.id, "label": record.label, "name": record.name, "png": png_data_url(record.image)}
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/api/info", response_model=s.InfoOut)
-    async def info():
-        return service.info()
+def _encode(service: ExplorerService, body: s.EncodeIn) -> dict:
+    if body.source == "drawing":
+        return _digit_out(service.add_drawing(body.pixels, body.image))
+    if body.index is not None:
+        return _digit_out(service.test_digit(body.index))
+    return _digit_out(service.random_test_digit(body.digit, body.seed))
 
-    def _digit_out(record):
-        return {"id": record.id, "label": record.label, "name": record.name, "png": png_data_url(record.image)}
+
+def _add_digit_routes(app: FastAPI, service: ExplorerService) -> None:
+    """Routes that turn a drawing, an upload or a test index into a digit the other routes can use."""
 
     @app.post("/api/recognize", response_model=s.RecognizeOut)
     async def recognize(body: s.Drawing):
         def work():
             record = service.add_drawing(body.pixels, body.image)
             return {"digit": _digit_out(record), **service.recognize(record)}
-        return await run(work)
+        return await run_in_threadpool(work)
 
     @app.post("/api/encode", response_model=s.DigitOut)
     async def encode(body: s.EncodeIn):
-        def work():
-            if body.source == "drawing":
-                return _digit_out(service.add_drawing(body.pixels, body.image))
-            if body.index is not None:
-                return _digit_out(service.test_digit(body.index))
-            return _digit_out(service.random_test_digit(body.digit, body.seed))
-        return await run(work)
+        return await run_in_threadpool(_encode, service, body)
 
     @app.post("/api/upload", response_model=s.DigitOut)
     async def upload(file: Annotated[UploadFile, File(description="a PNG/JPEG picture of one digit")]):
@@ -182,7 +221,11 @@ def create_app(models: dict, data: MnistData, seed: int = 0) -> FastAPI:
         if not raw:
             return JSONResponse({"error": "the uploaded file is empty; send a PNG or JPEG"}, status_code=422)
         name = Path(file.filename or "upload").name[:60]
-        return await run(lambda: _digit_out(service.add_image(raw, name)))
+        return await run_in_threadpool(lambda: _digit_out(service.add_image(raw, name)))
+
+
+def _add_model_routes(app: FastAPI, service: ExplorerService) -> None:
+    """Routes that run the models: blends, hybrids, the latent map, decoding and sampling."""
 
     @app.post("/api/blend", response_model=s.BlendOut)
     async def blend(body: s.BlendIn):
@@ -193,28 +236,25 @@ def create_app(models: dict, data: MnistData, seed: int = 0) -> FastAPI:
 
     @app.post("/api/blend/curves", response_model=s.CurvesOut)
     async def curves(body: s.CurvesIn):
-        return await run(lambda: service.curves(service.digit(body.a), service.digit(body.b), body.steps,
-                                                body.mode))
+        return await run_in_threadpool(lambda: service.curves(service.digit(body.a), service.digit(body.b),
+                                                              body.steps, body.mode))
 
     @app.post("/api/hybrid", response_model=s.HybridOut)
     async def hybrid(body: s.HybridIn):
-        return await run(lambda: service.hybrid(service.digit(body.a), service.digit(body.b), body.n_results,
-                                                body.seed))
+        return await run_in_threadpool(lambda: service.hybrid(service.digit(body.a), service.digit(body.b),
+                                                              body.n_results, body.seed))
 
     @app.get("/api/map", response_model=s.MapOut)
     async def latent_map(n: int = Query(2000, ge=1, le=20_000, description="how many test digits to show")):
-        return await run(service.latent_map, n)
+        return await run_in_threadpool(service.latent_map, n)
 
     @app.post("/api/decode", response_model=s.DecodeOut)
     async def decode(body: s.DecodeIn):
-        return await run(service.decode_point, body.x, body.y)
+        return await run_in_threadpool(service.decode_point, body.x, body.y)
 
     @app.post("/api/sample", response_model=s.SampleOut)
     async def sample(body: s.SampleIn):
-        return await run(service.sample, body.digit, body.n, body.seed)
-
-    app.add_middleware(GuardMiddleware)
-    return app
+        return await run_in_threadpool(service.sample, body.digit, body.n, body.seed)
 
 
 def loopback_warning(host: str) -> str | None:

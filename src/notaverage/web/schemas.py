@@ -16,7 +16,8 @@ Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=True)]
 Row = Annotated[list[Unit], Field(min_length=28, max_length=28)]
 Pixels = Annotated[list[Row], Field(min_length=28, max_length=28,
                                     description="28 rows of 28 grey levels in [0, 1], white ink on black")]
-DataUrl = Annotated[str, Field(min_length=22, max_length=MAX_DATA_URL, pattern=r"^data:image/[a-z+.-]+;base64,",
+DataUrl = Annotated[str, Field(min_length=22, max_length=MAX_DATA_URL,
+                               pattern=r"^data:image/[a-z+.-]+;base64,",
                                description="a PNG/JPEG image as a base64 data URL, e.g. canvas.toDataURL()")]
 Digit = Annotated[int, Field(ge=0, le=9, strict=True, description="a digit class, 0-9")]
 Seed = Annotated[int, Field(ge=0, lt=2**31, strict=True)]

@@ -83,7 +83,8 @@ class ExplorerService:
     # --- digits ----------------------------------------------------------------------------
     def test_digit(self, index: int) -> DigitRecord:
         if not 0 <= index < len(self.test_labels):
-            raise UnknownDigit(f"test:{index} is out of range; use test:0 to test:{len(self.test_labels) - 1}")
+            last = len(self.test_labels) - 1
+            raise UnknownDigit(f"test:{index} is out of range; use test:0 to test:{last}")
         return DigitRecord(f"test:{index}", self.test[index], int(self.test_labels[index]), f"test:{index}",
                            self.test_codes[index], self.test_linear_codes[index])
 
@@ -129,7 +130,7 @@ class ExplorerService:
     def neighbours(self, image: np.ndarray, k: int) -> list[dict]:
         distances, indices = nearest_training_digits(image[None], self.train, k=k)
         return [{"png": png_data_url(self.train[i]), "label": int(self.train_labels[i]), "index": int(i),
-                 "distance": float(d)} for d, i in zip(distances[0], indices[0])]
+                 "distance": float(d)} for d, i in zip(distances[0], indices[0], strict=True)]
 
     def recognize(self, record: DigitRecord) -> dict:
         probs = self.classifier.predict_proba(record.image[None])[0]
@@ -143,20 +144,23 @@ class ExplorerService:
         `latent.three_paths`, with one decoder call per model and one judge call for the lot."""
         ts = [np.array([t], dtype=np.float32) for _, _, t, _ in jobs]
         z = np.concatenate([(latent.slerp if mode == "slerp" else latent.lerp)(a.z_vae, b.z_vae, t)
-                            for (a, b, _, mode), t in zip(jobs, ts)])
-        zl = np.concatenate([latent.lerp(a.z_linear, b.z_linear, t) for (a, b, _, _), t in zip(jobs, ts)])
+                            for (a, b, _, mode), t in zip(jobs, ts, strict=True)])
+        zl = np.concatenate([latent.lerp(a.z_linear, b.z_linear, t)
+                             for (a, b, _, _), t in zip(jobs, ts, strict=True)])
         vae = self.vae.decode(z)
         linear = np.clip(self.linear.decode(zl), 0.0, 1.0)
-        pixel = np.concatenate([latent.lerp(a.image, b.image, t) for (a, b, _, _), t in zip(jobs, ts)])
+        pixel = np.concatenate([latent.lerp(a.image, b.image, t)
+                                for (a, b, _, _), t in zip(jobs, ts, strict=True)])
         probs = self.judge.predict_proba(np.concatenate([vae, pixel, linear])).reshape(3, len(jobs), 10)
-        return [({"vae": vae[i], "pixel": pixel[i], "linear": linear[i]}, probs[:, i]) for i in range(len(jobs))]
+        return [({"vae": vae[i], "pixel": pixel[i], "linear": linear[i]}, probs[:, i])
+                for i in range(len(jobs))]
 
     def blend_batch(self, jobs: list[tuple]) -> list[dict]:
         """Slider frames for (a, b, t, mode) jobs, each with the judge's p(A), p(B) per image."""
         out = []
-        for (a, b, t, mode), (images, probs) in zip(jobs, self.frames_batch(jobs)):
+        for (a, b, t, mode), (images, probs) in zip(jobs, self.frames_batch(jobs), strict=True):
             frames = {name: {"png": png_data_url(image), "p_a": float(p[a.label]), "p_b": float(p[b.label])}
-                      for (name, image), p in zip(images.items(), probs)}
+                      for (name, image), p in zip(images.items(), probs, strict=True)}
             out.append({"t": t, "mode": mode, "class_a": a.label, "class_b": b.label, "frames": frames})
         return out
 
@@ -169,7 +173,8 @@ class ExplorerService:
         curves = {}
         for name, images in paths.items():
             probs = self.judge.predict_proba(images)
-            curves[name] = {"p_a": probs[:, a.label].round(4).tolist(), "p_b": probs[:, b.label].round(4).tolist()}
+            curves[name] = {"p_a": probs[:, a.label].round(4).tolist(),
+                            "p_b": probs[:, b.label].round(4).tolist()}
         return {"ts": latent.blend_weights(steps).round(4).tolist(), "class_a": a.label, "class_b": b.label,
                 "curves": curves}
 
@@ -204,15 +209,16 @@ class ExplorerService:
         images, probs = latent.sample_digits(self.vae, self.classifier, self.gaussians, digit, n, seed=seed)
         distances, indices = nearest_training_digits(images, self.train, k=1)
         samples = []
-        for image, p, d, i in zip(images, probs, distances[:, 0], indices[:, 0]):
+        for image, p, d, i in zip(images, probs, distances[:, 0], indices[:, 0], strict=True):
             neighbour = {"png": png_data_url(self.train[i]), "label": int(self.train_labels[i]),
                          "index": int(i), "distance": float(d)}
             samples.append({"png": png_data_url(image), "p": float(p[digit]), "neighbour": neighbour})
         return {"digit": digit, "samples": samples}
 
     def info(self) -> dict:
-        return {"data": self.note, "test_digits": len(self.test_labels), "train_digits": len(self.train_labels),
-                "latent_dim": int(self.test_codes.shape[1]), "hybrid": "hybrid search"}
+        return {"data": self.note, "test_digits": len(self.test_labels),
+                "train_digits": len(self.train_labels), "latent_dim": int(self.test_codes.shape[1]),
+                "hybrid": "hybrid search"}
 
 
 class AsyncBatcher:
