@@ -60,7 +60,6 @@ def test_every_registry_entry_builds_loads_by_kind_and_has_a_recipe_in_every_pre
             assert entry.recipe is None or entry.recipe in preset, (name, entry.recipe)
 
 
-@pytest.mark.slow
 def test_trained_vae_carries_its_check_and_the_figures_are_right(small_mnist, small_models):
     from notaverage import zoo
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from notaverage.evidence import EvidenceConfig
-from notaverage.report import JSON_KEYS, missing_keys
+from notaverage.reporting import JSON_KEYS, missing_keys
 
 TINY = EvidenceConfig(n_pairs=60, steps=7, nn_train=None, n_reference=200, n_samples=300, nll_k=10,
                       nll_images=40, hybrid_pairs=3, hybrid_steps=20, n_boot=200, seed=0)

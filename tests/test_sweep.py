@@ -60,7 +60,6 @@ def killed_sweep(tmp_path_factory):
     return out, before, rerun
 
 
-@pytest.mark.slow
 def test_a_killed_sweep_reruns_only_its_missing_cells(killed_sweep):
     out, before, rerun = killed_sweep
     assert 1 <= len(before) < len(JOBS), "the kill must land mid-sweep"
@@ -80,7 +79,6 @@ def test_a_killed_sweep_reruns_only_its_missing_cells(killed_sweep):
     assert report["models"][0]["smoothness"] > 0.5
 
 
-@pytest.mark.slow
 def test_ray_computes_the_same_cells_as_the_local_executor(killed_sweep, tmp_path):
     ray = pytest.importorskip("ray", reason="install the [ray] extra (make install-dev does)")
     local = [json.loads(cell_path(killed_sweep[0] / "sweep", job).read_text()) for job in JOBS]

@@ -9,10 +9,8 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 
-@pytest.mark.slow
 def test_zoo_writes_a_leaderboard_with_one_row_per_model(small_models, mnist_dir, tmp_path):
     out = tmp_path / "zoo"
     done = subprocess.run(
@@ -47,7 +45,8 @@ def test_zoo_writes_a_leaderboard_with_one_row_per_model(small_models, mnist_dir
     assert rows["ae"]["nll"] is None
     assert 50 < rows["vae"]["nll"] < 550  # nats per digit: below the 784 * log 2 of a coin flip per pixel
     for row in rows.values():
-        assert 0 <= row["active_units"] <= 16 and 0 <= row["class_preserving_reconstruction"] <= 1
+        assert 0 <= row["active_units"] <= row["latent_dim"]
+        assert 0 <= row["class_preserving_reconstruction"] <= 1
         assert row["train_seconds"] >= 0
     page = (out / "leaderboard.html").read_text()
     assert all(f"<th>{name}</th>" in page for name in rows) and page.count("data:image/png;base64,") == 3

@@ -27,7 +27,7 @@ from notaverage.zoo import get_models
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # The code that turns trained models into the report's numbers and page: a change to any of it
 # must recompute a report rather than reuse one (the package version alone does not move).
-REPORT_CODE = ("metrics", "evidence", "report", "latent.py")
+REPORT_CODE = ("metrics", "evidence", "reporting", "latent.py")
 
 
 def report_code_fingerprint() -> str:
@@ -186,7 +186,7 @@ def run_report(
     (`report_code_fingerprint`) is kept
     as it is (the computation is deterministic); `tour` uses this so that a second tour is quick.
     """
-    from notaverage.report import write_report
+    from notaverage.reporting import write_report
 
     started = time.monotonic()
     config = config or EvidenceConfig(seed=seed)

@@ -81,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     rows = summarise(cells, METRICS)
+    latent_dims = {cell["job"]["model"]: cell["result"]["latent_dim"] for cell in cells}  # fixed per model
     for row in rows:
         row["summary"] = spec(row["name"]).summary
+        row["latent_dim"] = latent_dims[row["name"]]
     strips = {cell["job"]["model"]: cell["result"]["strips"] for cell in cells if cell["job"]["seed"] == 0}
     result = {
         "budget": budget_name,
