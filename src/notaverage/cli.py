@@ -205,7 +205,10 @@ def _recognize(args) -> int:
 
     from notaverage.data.preprocess import preprocess_image
 
-    classifier = _lab_models(args, _data(args), ("classifier",))["classifier"]
+    import contextlib
+
+    with contextlib.redirect_stdout(sys.stderr):  # training notes must not break --json on stdout
+        classifier = _lab_models(args, _data(args), ("classifier",))["classifier"]
     results, failed = [], False
     for name in args.files:
         try:
