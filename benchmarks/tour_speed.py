@@ -35,7 +35,9 @@ def closed_port_url() -> str:
 
 
 def run_tour(env: dict, out: Path, extra: list[str]) -> dict:
-    """Wall seconds, peak RSS (MB) and stdout of one `tour` in a child process."""
+    """Wall seconds, CPU seconds (user + system), peak RSS (MB) and stdout of one `tour` in a child
+    process. On a loaded machine the CPU seconds are the steadier figure: on an idle 2-core machine
+    the wall time is at least half of them."""
     started = time.perf_counter()
     command = [sys.executable, "-m", "notaverage.cli", "tour", "--quiet", "--out", str(out), *extra]
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -45,7 +47,8 @@ def run_tour(env: dict, out: Path, extra: list[str]) -> dict:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"tour exited with {child.returncode}:\n{stdout}")
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "stdout": stdout}
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024, "stdout": stdout}
 
 
 def findings(stdout: str) -> list[str]:
@@ -97,6 +100,9 @@ def main() -> None:
                      TARGETS["peak_mb"]))
         for name, value, unit, target in rows:
             print(f"{name:<38} {value:8.1f} {unit:<2}  target <= {target:g} {unit}: {verdict(value, target)}")
+        for name, run in runs.items():
+            print(f"{names[name]:<38} {run['cpu_seconds']:8.1f} CPU-s (user + system; / 2 = "
+                  f"{run['cpu_seconds'] / 2:.0f} s on 2 idle cores at best)")
         print(f"load average {load_after:.1f} after (1-minute); above {os.cpu_count()} means the runs shared "
               f"the CPU with other work")
         for name, run in runs.items():
