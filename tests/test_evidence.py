@@ -77,7 +77,8 @@ def test_hybrid_ablation_traversal_and_quality_verdicts_flip():
     assert verdicts.likelihood(iv(-2.0, -3.0, -1.0), 180_000).status == S  # VAE minus reference
     assert verdicts.likelihood(iv(5.0, 4.0, 6.0), 180_000).status == N
     assert verdicts.likelihood(iv(0.1, -0.5, 0.7), None).status == INC
-    assert "180,000 training images" in verdicts.likelihood(iv(-2.0, -3.0, -1.0), 180_000).text
+    text = verdicts.likelihood(iv(-2, -3, -1), 180_096, 180_000).text
+    assert "after 180,096 and 180,000 training images" in text
     assert verdicts.frechet(iv(5, 4, 6), iv(20, 18, 22)).status == S
     assert verdicts.frechet(iv(25, 24, 26), iv(20, 18, 22)).status == N
     assert verdicts.model_check(8, 16, iv(0.9, 0.88, 0.92), 2, 0.5).status == S

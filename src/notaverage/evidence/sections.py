@@ -283,7 +283,7 @@ def likelihood(ctx: Context, training: dict) -> dict:
             "vae_train_seconds": vae.get("seconds"),
         },
         "vae_minus_reference": _iv(diff),
-        "verdict": verdicts.likelihood(diff, vae.get("images")).as_dict(),
+        "verdict": verdicts.likelihood(diff, vae.get("images"), ref.get("images")).as_dict(),
     }
 
 

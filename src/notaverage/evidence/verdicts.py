@@ -222,10 +222,14 @@ def traversals(traversal_ratio: Interval, pixel_mid_ratio: Interval) -> Verdict:
     )
 
 
-def likelihood(vae_minus_reference: Interval, train_images: int | None) -> Verdict:
+def likelihood(
+    vae_minus_reference: Interval, vae_images: int | None, reference_images: int | None = None
+) -> Verdict:
     """Paired per-image NLL difference, VAE minus the reference recipe trained for as many images:
     below 0 supports "as good a density model", above 0 refutes it, an interval holding 0 cannot tell."""
-    budget = f"{train_images:,} training images each" if train_images else "equal training"
+    budget = "equal training images"
+    if vae_images and reference_images:
+        budget = f"after {vae_images:,} and {reference_images:,} training images"
     return difference(
         "the VAE is a density model of digits at least as good as the reference recipe",
         f"mean per-digit IWAE test NLL difference (nats), VAE minus the reference recipe ({budget})",
