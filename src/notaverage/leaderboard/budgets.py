@@ -29,7 +29,7 @@ class ZooBudget:
 _TABLE = {
     #         limit steps batch judge   eval  nll   k   pairs hybrid: pairs steps  samples
     "full":  (None, 1407, 128, "fast", 2000, 500, 200, 300,          8,   100,  2000),
-    "quick": (2000,   96,  64, "tiny",  330, 100,  10,  60,          2,    20,   330),
+    "quick": (2000,   64,  64, "tiny",  300, 100,  10,  40,          2,    10,   300),
     "tiny":  (3000,   32,  64, "tiny",  200,  20,   5,  20,          1,     5,   300),
 }
 BUDGETS = {name: ZooBudget(*row) for name, row in _TABLE.items()}
