@@ -5,7 +5,8 @@
     python benchmarks/vae_ablation.py cos3e3 2 100 '{"model": {"channels": 32, "latent_dim": 32,
         "hidden": 256, "activation": "silu"}, "lr": 3e-3, "cosine": true}'
 
-JSON keys: "ref" (the reference recipe of quality_vs_time.py) or "model" (VAEConfig fields), "lr",
+JSON keys: "bias_init" (the output layer's bias starts at the mean pixel's logit), "ref" (the reference
+recipe of quality_vs_time.py) or "model" (VAEConfig fields), "lr",
 "batch" (default 128), "cosine" (warm-up + cosine decay to zero over the budget), "ema" (weight EMA
 decay). One torch thread, budget on the CPU clock (this process's CPU seconds), so that several
 variants run side by side on a loaded machine get the same compute each; 2 CPU-minutes on one thread
@@ -35,6 +36,10 @@ def main() -> int:
     data = load_mnist(None, progress=False)
     images = torch.from_numpy(as_float(data.train_images)).reshape(-1, 1, 28, 28)
     model = ReferenceVAE() if variant.get("ref") else ConvVAE(VAEConfig(**variant["model"]))
+    if variant.get("bias_init"):  # start the decoder's output at the mean image's logits
+        mean = images.mean(0).clamp(1e-3, 1 - 1e-3).reshape(-1)
+        with torch.no_grad():
+            model.decoder[-1].bias.fill_(float(torch.logit(mean).mean()))
     seconds = minutes * 60
     trainer = Trainer(model, images, variant.get("lr", 1e-3), variant.get("batch", 128), 0,
                       schedule=seconds if variant.get("cosine") else None, ema=variant.get("ema", 0.0),

@@ -31,7 +31,7 @@ def _preset(vae: TrainConfig, classifier: TrainConfig, judge: TrainConfig) -> di
 # Budgets in optimiser steps (469 steps of 128 = one pass over full MNIST's 60,000 digits).
 PRESETS: dict[str, dict[str, TrainConfig]] = {
     "fast": _preset(  # the default, for `tour`
-        vae=TrainConfig(steps=1407, batch_size=128, lr=3e-3, binarize=True),  # lr: best measured (RESULTS)
+        vae=TrainConfig(steps=1407, batch_size=128, lr=1e-2, binarize=True),  # lr: best measured (RESULTS)
         classifier=TrainConfig(steps=1407, batch_size=128, lr=3e-3, shift=2),
         judge=TrainConfig(steps=469, batch_size=128, lr=3e-3, shift=1, seed=1_000),
     ),
