@@ -33,9 +33,11 @@ browser:
 demo: install
 	$(VENV)/bin/notaverage tour
 
+# Two pytest-xdist workers on 2 cores (at most 4 on larger machines), each test file on one worker;
+# the small models and the shared report are made once per run (tests/conftest.py).
 test: install-dev browser
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 bench: install
 	$(PY) benchmarks/tour_speed.py

@@ -5,7 +5,8 @@
     python benchmarks/vae_ablation.py cos3e3 2 100 '{"model": {"channels": 32, "latent_dim": 32,
         "hidden": 256, "activation": "silu"}, "lr": 3e-3, "cosine": true}'
 
-JSON keys: "bias_init" (the output layer's bias starts at the mean pixel's logit), "ref" (the reference recipe of quality_vs_time.py) or "model" (VAEConfig fields), "lr",
+JSON keys: "bias_init" (the output layer's bias starts at the mean pixel's logit), "ref" (the reference
+recipe of quality_vs_time.py) or "model" (VAEConfig fields), "lr",
 "batch" (default 128), "cosine" (warm-up + cosine decay to zero over the budget), "ema" (weight EMA
 decay). One torch thread, budget on the CPU clock (this process's CPU seconds), so that several
 variants run side by side on a loaded machine get the same compute each; 2 CPU-minutes on one thread

@@ -119,16 +119,39 @@ def mnist():
     return load_mnist(MNIST_DIR, progress=False) if HAVE_CANONICAL else load_sample()
 
 
+def _run_folder(config, tmp_path_factory, name: str) -> Path:
+    """A folder shared by every pytest-xdist worker of this run (their common base temp), or this
+    session's own when the run is not distributed: what is trained or computed once per run goes there."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if hasattr(config, "workerinput") else base) / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _private_cache(tmp_path_factory):
+def _private_cache(request, tmp_path_factory):
     """Tests never touch ~/.cache and never download: the cache is a temp folder and the
     mirrors point at a closed local port (tests that need a mirror start their own)."""
     patch = pytest.MonkeyPatch()
     # NOTAVERAGE_TEST_CACHE keeps the session's trained models between runs (for quick re-runs
     # while working on tests); by default every run trains its own in a fresh temp folder.
-    cache = os.environ.get("NOTAVERAGE_TEST_CACHE") or tmp_path_factory.mktemp("cache")
+    cache = os.environ.get("NOTAVERAGE_TEST_CACHE") or _run_folder(request.config, tmp_path_factory, "cache")
     patch.setenv("NOTAVERAGE_CACHE", str(cache))
     patch.setenv("NOTAVERAGE_MIRRORS", closed_port_url())
+    # Commands run by the tests (in process or as subprocesses) read the same MNIST as the fixtures
+    if HAVE_CANONICAL:
+        patch.setenv("NOTAVERAGE_DATA", str(MNIST_DIR))
+    else:
+        patch.delenv("NOTAVERAGE_DATA", raising=False)
+    distributed = hasattr(request.config, "workerinput")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) if distributed else 1
+    if workers > 1:  # the cores are shared among the workers: one torch thread each, subprocesses too
+        import torch
+
+        threads = str(max(1, (os.cpu_count() or 1) // workers))
+        torch.set_num_threads(int(threads))
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            patch.setenv(name, threads)
     yield
     patch.undo()
 
@@ -141,10 +164,52 @@ def small_mnist(mnist):
 
 
 @pytest.fixture(scope="session")
-def small_models(small_mnist, _private_cache):
-    """VAE, linear model, classifier, judge and the no-activation VAE, trained once per session on
-    `small_mnist` with the 'tiny' preset (a minute or two on 2 cores), as {name: model}."""
-    from notaverage.zoo import ABLATION, MODEL_NAMES, get_models
+def small_models(request, small_mnist, _private_cache, tmp_path_factory):
+    """VAE, linear model, classifier, judge and the no-activation VAE, trained once per run on
+    `small_mnist` with the 'tiny' preset (a minute or two on 2 cores), as {name: model}.
 
-    trained = get_models(small_mnist, (*MODEL_NAMES, ABLATION), preset="tiny", seed=0, progress=False)
-    return {name: t.model for name, t in trained.items()}
+    Each model is trained under its own file lock in the run's shared cache: a pytest-xdist worker
+    trains the models no other worker is training, then loads the others' once they are saved."""
+    from filelock import FileLock
+
+    from notaverage.zoo import get_model
+
+    locks = _run_folder(request.config, tmp_path_factory, "model-locks")
+    names = ["judge", "classifier", "linear", "vae", "vae_identity"]  # judge first: the VAEs' check reads it
+    models = {}
+    for blocking in (False, True):  # first the free ones, then wait for those other workers hold
+        for name in [n for n in names if n not in models]:
+            lock = FileLock(str(locks / f"{name}.lock"))
+            try:
+                lock.acquire(timeout=-1 if blocking else 0)
+            except TimeoutError:
+                continue
+            try:
+                models[name] = get_model(name, small_mnist, "tiny", seed=0, progress=False,
+                                         log=lambda *args: None).model
+            finally:
+                lock.release()
+    return {name: models[name] for name in names}
+
+
+@pytest.fixture(scope="session")
+def small_report(request, small_models, tmp_path_factory):
+    """`notaverage report` with its default settings on the small models' data, computed once per
+    run: (folder, what the command printed). `tour` and the notebook, given the same models, data,
+    settings and code, find this report and reuse it (as a second tour reuses its own)."""
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from filelock import FileLock
+
+    from notaverage.cli import main
+
+    folder = _run_folder(request.config, tmp_path_factory, "small-report")
+    out, printed_file = folder / "report", folder / "printed.txt"
+    with FileLock(str(folder / "lock")):
+        if not printed_file.is_file():
+            printed, args = StringIO(), ["--limit", "3000", "--preset", "tiny", "--quiet", "--out", str(out)]
+            with redirect_stdout(printed):
+                assert main(["report", *args]) == 0, printed.getvalue()
+            printed_file.write_text(printed.getvalue())
+    return out, printed_file.read_text()

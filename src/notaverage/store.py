@@ -71,7 +71,9 @@ def save_model(folder: str | Path, model, meta: dict[str, Any]) -> Path:
     return folder
 
 
-def read_config(folder: str | Path) -> dict[str, Any]:
+def read_config(folder: str | Path, kinds: dict[str, tuple[type, type]] | None = None) -> dict[str, Any]:
+    """config.json of a finished checkpoint, checked for format version and a known model kind
+    (`kinds`: kind -> (model class, config class); default the registry's)."""
     path = Path(folder) / CONFIG
     if not path.is_file():
         raise CheckpointError(f"{folder} holds no finished checkpoint (no {CONFIG}); train it again")
@@ -85,7 +87,7 @@ def read_config(folder: str | Path) -> dict[str, Any]:
             f"{path} has format version {config.get('format_version')!r}, this notaverage reads "
             f"{FORMAT_VERSION}; delete the folder and train again"
         )
-    if config.get("kind") not in MODEL_KINDS:
+    if config.get("kind") not in (MODEL_KINDS if kinds is None else kinds):
         raise CheckpointError(f"{path} names unknown model kind {config.get('kind')!r}")
     return config
 
@@ -106,13 +108,16 @@ def verify_weights(folder: str | Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def load_model(folder: str | Path):
+def load_model(folder: str | Path, kinds: dict[str, tuple[type, type]] | None = None):
     """Rebuild the model a folder describes and load its weights, after checking their SHA-256
-    (strictly: every key must match). A damaged weights file raises `CorruptCheckpoint`."""
+    (strictly: every key must match). A damaged weights file raises `CorruptCheckpoint`.
+    `kinds` maps the stored kind to (model class, config class); default the registry's (the lines
+    benchmark passes its own, for models outside the registry)."""
     folder = Path(folder)
-    config = read_config(folder)
+    kinds = MODEL_KINDS if kinds is None else kinds
+    config = read_config(folder, kinds)
     weights = verify_weights(folder, config)
-    model_cls, config_cls = MODEL_KINDS[config["kind"]]
+    model_cls, config_cls = kinds[config["kind"]]
     model = model_cls(config_cls(**config["model"]))
     try:
         if isinstance(model, torch.nn.Module):

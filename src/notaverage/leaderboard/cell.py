@@ -24,20 +24,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.numpy import save_file as save_numpy
-from safetensors.torch import save_file as save_torch
 
 from notaverage import lab, zoo
 from notaverage.data.mnist import as_float
 from notaverage.errors import UserError
 from notaverage.evidence.blends import Ruler, model_paths, path_metrics, pixel_paths, random_pairs
-from notaverage.fileio import atomic_path
 from notaverage.latent import hybrid_search
 from notaverage.leaderboard.budgets import BUDGETS, HYBRID_CLASSES, STRIP_PAIRS, STRIP_STEPS, ZooBudget
 from notaverage.leaderboard.models import ZOO_MODELS
 from notaverage.metrics import data_copying_test, iwae_nll, paired_difference_ci, reference_nn_median
 from notaverage.metrics.generative import dynamic_binarize
 from notaverage.metrics.model_check import check_autoencoder
+from notaverage.store import save_model
 from notaverage.models.beta_vae import BetaVAE
 from notaverage.models.cvae import ConditionalVAE
 from notaverage.models.registry import spec
@@ -93,15 +91,6 @@ def train(name: str, seed: int, data, budget: ZooBudget, state_dir: Path | None)
         progress=False,
     )
     return model
-
-
-def _save(model, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(folder / "weights.safetensors") as tmp:
-        if isinstance(model, torch.nn.Module):
-            save_torch({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
-        else:
-            save_numpy(model.state_dict(), str(tmp))
 
 
 def _nll(model, test: np.ndarray, budget: ZooBudget, seed: int) -> float | None:
@@ -179,7 +168,7 @@ def zoo_cell(name: str, seed: int, budget_name: str, checkpoint_dir: Path | None
     model = train(name, seed, data, budget, state_dir)
     train_seconds = time.monotonic() - started
     if checkpoint_dir is not None:
-        _save(model, Path(checkpoint_dir))
+        save_model(Path(checkpoint_dir), model, {"name": name, "seed": seed, "budget": budget_name})
     if isinstance(model, torch.nn.Module):
         model.eval()
     train_images, test, labels = as_float(data.train_images), as_float(data.test_images), data.test_labels

@@ -16,17 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.numpy import save_file as save_numpy
-from safetensors.torch import save_file as save_torch
 from sklearn.decomposition import PCA
 
 from notaverage.errors import UserError
-from notaverage.fileio import atomic_path
 from notaverage.lines.data import SIZE, from_unit, make_lines, to_unit
 from notaverage.lines.metrics import line_scores
 from notaverage.models.acai import ACAI, ACAIConfig
 from notaverage.models.autoencoder import AEConfig, ConvAutoencoder
 from notaverage.models.beta_vae import BetaVAE, BetaVAEConfig
+from notaverage.store import MODEL_KINDS, load_model, save_model
 from notaverage.sweep import settings_tag
 from notaverage.training import TrainConfig, fit
 
@@ -69,19 +67,46 @@ LINE_MODELS = {
 DEFAULT_MODELS = ("ae", "vae", "acai", "beta_vae", "ae_identity", "pca")
 
 
+@dataclass
+class LinesPCAConfig:
+    latent_dim: int = LATENT
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 class LinesPCA:
     """PCA with the same encode/decode face (decode clipped to [0, 1] like a sigmoid decoder)."""
 
+    kind = "lines_pca"
+
+    def __init__(self, config: LinesPCAConfig | None = None):
+        self.config = config or LinesPCAConfig()
+
     def fit(self, images: np.ndarray, seed: int) -> LinesPCA:
-        self.pca_ = PCA(n_components=LATENT, svd_solver="randomized", random_state=seed)
-        self.pca_.fit(images.reshape(len(images), -1))
+        pca = PCA(n_components=self.config.latent_dim, svd_solver="randomized", random_state=seed)
+        pca.fit(images.reshape(len(images), -1))
+        self.components_ = np.ascontiguousarray(pca.components_, dtype=np.float32)  # (latent, 32 * 32)
+        self.mean_ = np.ascontiguousarray(pca.mean_, dtype=np.float32)
         return self
 
     def encode(self, images: np.ndarray) -> np.ndarray:
-        return self.pca_.transform(np.asarray(images).reshape(len(images), -1))
+        flat = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+        return (flat - self.mean_) @ self.components_.T
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        return np.clip(self.pca_.inverse_transform(z), 0, 1).reshape(-1, SIZE, SIZE)
+        return np.clip(np.asarray(z, dtype=np.float32) @ self.components_ + self.mean_, 0, 1).reshape(
+            -1, SIZE, SIZE)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {"components": self.components_, "mean": self.mean_}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        self.components_, self.mean_ = state["components"], state["mean"]
+
+
+# stored kind -> (model class, config class): the registry's kinds plus the lines PCA
+LINE_KINDS = {**MODEL_KINDS, LinesPCA.kind: (LinesPCA, LinesPCAConfig)}
 
 
 def train_line_model(
@@ -93,7 +118,7 @@ def train_line_model(
     images, _ = make_lines(budget.train_lines, seed=10_000 + seed)
     images = to_unit(images)
     if name == "pca":
-        return LinesPCA().fit(images, seed), {}
+        return LinesPCA(LinesPCAConfig()).fit(images, seed), {}
     torch.manual_seed(seed)  # the initial weights
     model_cls, model_config = LINE_MODELS[name]
     model = model_cls(model_config)
@@ -112,18 +137,14 @@ def train_line_model(
     return model, history
 
 
-def save_weights(model, folder: Path) -> None:
-    """The trained weights as safetensors (never pickle), written atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(folder / "weights.safetensors") as tmp:
-        if isinstance(model, torch.nn.Module):
-            save_torch({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
-        else:
-            pca = model.pca_
-            save_numpy(
-                {"components": pca.components_.astype(np.float32), "mean": pca.mean_.astype(np.float32)},
-                str(tmp),
-            )
+def save_line_model(model, folder: Path, meta: dict) -> Path:
+    """The trained model through the one store: safetensors weights, then config.json with their SHA-256."""
+    return save_model(folder, model, meta)
+
+
+def load_line_model(folder: Path):
+    """A saved lines model, its weights checked against their SHA-256 (`store.CorruptCheckpoint` if not)."""
+    return load_model(folder, kinds=LINE_KINDS)
 
 
 def interpolation_paths(model, paths: int, seed: int, steps: int = STEPS_PER_PATH) -> np.ndarray:
@@ -149,7 +170,7 @@ def lines_cell(
     model, history = train_line_model(name, seed, budget, state_dir, progress=progress)
     train_seconds = time.monotonic() - started
     if checkpoint_dir is not None:
-        save_weights(model, Path(checkpoint_dir))
+        save_line_model(model, Path(checkpoint_dir), {"name": name, "seed": seed, "budget": budget_name})
         shutil.rmtree(state_dir, ignore_errors=True)
     scores = line_scores(interpolation_paths(model, budget.paths, seed))
     return {
