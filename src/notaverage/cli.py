@@ -129,8 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     blend.add_argument("--slerp", action="store_true", help="walk the VAE latent space on a great circle")
     _common(blend, "blend.png", pick="pair of test digits a class names")
 
-    sample = commands.add_parser("sample", help="sample digits of one class from the VAE, each boxed with its "
-                                                "nearest training digit")
+    sample = commands.add_parser("sample", help="sample digits of one class from the VAE, each boxed with "
+                                                "its nearest training digit")
     sample.add_argument("--digit", type=_digit, required=True, metavar="D", help="the class to draw, 0-9")
     sample.add_argument("-n", type=_positive_int, default=16,
                         help=f"how many (default 16; {CAPS['samples_per_picture']} per picture, more are "
