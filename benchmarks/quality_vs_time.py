@@ -37,40 +37,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from notaverage.data.mnist import as_float, load_mnist
 from notaverage.fileio import atomic_write_text
 from notaverage.metrics import iwae_nll
+from notaverage.models.reference_vae import ReferenceVAE
 from notaverage.models.registry import MODELS
 from notaverage.presets import PRESETS
-
-
-class ReferenceVAE(nn.Module):
-    """The shared reference recipe's conv VAE, from its description: 32/64 channels, SiLU, z = 32."""
-
-    def __init__(self, z: int = 32, c: int = 32):
-        super().__init__()
-        self.encoder = nn.Sequential(
-            nn.Conv2d(1, c, 4, 2, 1), nn.SiLU(), nn.Conv2d(c, 2 * c, 4, 2, 1), nn.SiLU(), nn.Flatten(),
-            nn.Linear(2 * c * 49, 256), nn.SiLU(), nn.Linear(256, 2 * z))
-        self.decoder = nn.Sequential(
-            nn.Linear(z, 256), nn.SiLU(), nn.Linear(256, 2 * c * 49), nn.SiLU(),
-            nn.Unflatten(1, (2 * c, 7, 7)), nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.SiLU(),
-            nn.ConvTranspose2d(c, 1, 4, 2, 1))
-
-    def encode_t(self, x):
-        return self.encoder(x).chunk(2, dim=-1)
-
-    def decode_logits_t(self, z):
-        return self.decoder(z)
-
-    def loss(self, x):
-        mu, logvar = self.encode_t(x)
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-        recon = F.binary_cross_entropy_with_logits(self.decode_logits_t(z), x, reduction="sum")
-        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum()
-        return (recon + kl) / len(x)
 
 
 class Trainer:

@@ -165,7 +165,7 @@ def small_mnist(mnist):
 
 @pytest.fixture(scope="session")
 def small_models(request, small_mnist, _private_cache, tmp_path_factory):
-    """VAE, linear model, classifier, judge and the no-activation VAE, trained once per run on
+    """VAE, linear model, classifier, judge, no-activation VAE and reference VAE, trained once per run on
     `small_mnist` with the 'tiny' preset (a minute or two on 2 cores), as {name: model}.
 
     Each model is trained under its own file lock in the run's shared cache: a pytest-xdist worker
@@ -175,7 +175,8 @@ def small_models(request, small_mnist, _private_cache, tmp_path_factory):
     from notaverage.zoo import get_model
 
     locks = _run_folder(request.config, tmp_path_factory, "model-locks")
-    names = ["judge", "classifier", "linear", "vae", "vae_identity"]  # judge first: the VAEs' check reads it
+    # judge first: the VAEs' check reads it; reference_vae is the report's likelihood bar
+    names = ["judge", "classifier", "linear", "vae", "vae_identity", "reference_vae"]
     models = {}
     for blocking in (False, True):  # first the free ones, then wait for those other workers hold
         for name in [n for n in names if n not in models]:

@@ -39,7 +39,7 @@ def test_hybrid_finds_digits_the_judge_reads_as_both(small_models, small_mnist, 
     assert main(["hybrid", f"test:{a}", f"test:{b}", "-n", "2", "--search-steps", "60", "--out", str(out),
                  *SMALL]) == 0
     text = capsys.readouterr().out
-    rows = re.findall(r"result \d \((meets|below) the bar\): judge p\(9\)=([\d.]+) p\(2\)=([\d.]+);.*"
+    rows = re.findall(r"result \d \((meets|below) the bars\): judge p\(9\)=([\d.]+) p\(2\)=([\d.]+);.*"
                       r"started at t=([\d.]+) of the straight latent path, where p\(9\)=([\d.]+) "
                       r"p\(2\)=([\d.]+)", text)
     assert len(rows) == 2, text  # -n 2, each naming the true classes of test digits a and b
@@ -49,7 +49,7 @@ def test_hybrid_finds_digits_the_judge_reads_as_both(small_models, small_mnist, 
     assert p9 + p2 > 0.6 and abs(p9 - p2) < 0.3, rows
     assert abs(p9 - p2) <= abs(start9 - start2) + 0.01
     met = sum(row[0] == "meets" for row in rows)
-    assert f"{met} of 2 results meet" in text or (met == 0 and "no hybrid found" in text)
+    assert f"{met} of 2 results meet" in text or (met == 0 and "no hybrid within" in text)
     # starts are spread evenly over t in [0.15, 0.85]: 8 starts for 2 results
     starts = np.linspace(0.15, 0.85, 8)
     for row in rows:

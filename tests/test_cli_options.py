@@ -11,11 +11,20 @@ import matplotlib.pyplot as plt
 import pytest
 
 from notaverage import __version__
-from notaverage.cli import build_parser, command_table
+from notaverage.cli import build_parser, command_table, main
 from notaverage.figures import save_figure
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 NO_DATA = ["--data-dir", "/nonexistent/mnist"]  # a check that ran after the data lookup would name this
+
+
+def run_main(args: list[str], capsys) -> tuple[int, str]:
+    """The console script's `main` in this process (no interpreter start per case): (exit code, stderr)."""
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's own exit
+        code = exc.code
+    return code, capsys.readouterr().err
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -53,10 +62,10 @@ def test_version():
     (["hybrid", "9", "2", "--steps", "5"], "--steps is gone: use --search-steps N"),
     (["blend", "9", "2", "--seed", "3"], "use --pick N to show other digits (no training) or --train-seed N"),
 ])
-def test_old_option_names_say_what_replaced_them(args, message):
-    result = run_cli(*args, *NO_DATA)
-    assert result.returncode == 2 and message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_old_option_names_say_what_replaced_them(args, message, capsys):
+    code, err = run_main([*args, *NO_DATA], capsys)
+    assert code == 2 and message in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_train_seed_help_says_it_trains_and_how_long():
@@ -65,7 +74,7 @@ def test_train_seed_help_says_it_trains_and_how_long():
     assert "TRAINS NEW MODELS: about 1-2 minutes" in flat and "Never retrains" in flat
 
 
-def test_out_is_checked_before_any_work(tmp_path):
+def test_out_is_checked_before_any_work(tmp_path, capsys):
     (tmp_path / "folder").mkdir()
     (tmp_path / "afile").write_text("x")
     cases = [
@@ -77,10 +86,10 @@ def test_out_is_checked_before_any_work(tmp_path):
         (["tour", "--out", str(tmp_path / "afile")], "is an existing file; give a folder"),
     ]
     for args, message in cases:
-        result = run_cli(*args, *NO_DATA)
-        assert result.returncode == 2, (args, result.stderr)
-        assert message in result.stderr and ".tmp" not in result.stderr, result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1
+        code, err = run_main([*args, *NO_DATA], capsys)
+        assert code == 2, (args, err)
+        assert message in err and ".tmp" not in err, err
+        assert len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "folder"]  # nothing left behind
 
 

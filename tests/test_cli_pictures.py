@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from notaverage import lab
@@ -65,12 +66,23 @@ def test_large_requests_are_capped_or_split_with_one_line(small_models, tmp_path
     assert sorted(p.name for p in tmp_path.glob("s*.png")) == ["s-1.png", "s-2.png"]
 
 
-def test_hybrid_counts_what_meets_the_bar(small_models, tmp_path, capsys):
+def test_hybrid_counts_what_meets_the_bar(small_models, small_mnist, tmp_path, capsys):
     assert main(["hybrid", "9", "2", "-n", "3", "--search-steps", "2", "--out", str(tmp_path / "h.png"),
                  *SMALL]) == 0
     lines = capsys.readouterr().out.splitlines()
-    met = sum("(meets the bar)" in line for line in lines)
+    met = sum("(meets the bars)" in line for line in lines)
     assert sum(line.startswith("result ") for line in lines) == 3
     summary = lines[-2]
-    assert summary == (f"{met} of 3 results meet the 'equally both' bar" if met else
-                       "no hybrid found within 2 search steps (try --search-steps 8 or --pick 1)")
+    # the bars are the report's, measured: each reader's 10th percentile confidence on real digits
+    from notaverage.evidence.context import real_digit_bar, split_test
+    from notaverage.evidence.verdicts import CONFIDENCE_QUANTILE
+
+    test = as_float(small_mnist.test_images)
+    reference = test[split_test(len(test), np.random.default_rng(0))[0][:1000]]
+    conf = small_models["classifier"].predict_proba(reference).max(axis=1)
+    bar = real_digit_bar(small_models["classifier"], reference)
+    assert bar == pytest.approx(np.quantile(conf, CONFIDENCE_QUANTILE)) and 0.5 < bar < 1.0
+    assert f"and {bar:.2f} (classifier)" in summary
+    assert summary.startswith(f"{met} of 3 results meet the bars (" if met else
+                              "no hybrid within 2 search steps meets the bars (")
+    assert summary.endswith(")" if met else "try --search-steps 8 or --pick 1")

@@ -74,21 +74,15 @@ def test_hybrid_ablation_traversal_and_quality_verdicts_flip():
     assert verdicts.traversals(iv(1.0, 0.9, 1.1), iv(2.0, 1.9, 2.1)).status == S
     assert verdicts.traversals(iv(2.5, 2.4, 2.6), iv(2.0, 1.9, 2.1)).status == N
     assert verdicts.traversals(iv(2.0, 1.8, 2.2), iv(2.0, 1.9, 2.1)).status == INC
-    assert verdicts.likelihood(iv(85, 84, 86), 95.0, 3.0).status == S
-    assert verdicts.likelihood(iv(130, 128, 132), 95.0, 3.0).status == N
+    assert verdicts.likelihood(iv(-2.0, -3.0, -1.0), 180_000).status == S  # VAE minus reference
+    assert verdicts.likelihood(iv(5.0, 4.0, 6.0), 180_000).status == N
+    assert verdicts.likelihood(iv(0.1, -0.5, 0.7), None).status == INC
+    text = verdicts.likelihood(iv(-2, -3, -1), 180_096, 180_000).text
+    assert "after 180,096 and 180,000 training images" in text
     assert verdicts.frechet(iv(5, 4, 6), iv(20, 18, 22)).status == S
     assert verdicts.frechet(iv(25, 24, 26), iv(20, 18, 22)).status == N
     assert verdicts.model_check(8, 16, iv(0.9, 0.88, 0.92), 2, 0.5).status == S
     assert verdicts.model_check(0, 16, iv(0.9, 0.88, 0.92), 2, 0.5).status == N  # collapsed
-
-
-def test_reference_nll_interpolates_in_log_time():
-    from notaverage.evidence.reference import REFERENCE_NLL, reference_nll
-
-    (m1, v1), (m3, v3) = REFERENCE_NLL
-    assert reference_nll(m1) == pytest.approx(v1) and reference_nll(m3) == pytest.approx(v3)
-    assert reference_nll(np.sqrt(m1 * m3)) == pytest.approx(0.5 * (v1 + v3))  # geometric mid = arithmetic mid
-    assert reference_nll(0.1) == pytest.approx(v1) and reference_nll(60) == pytest.approx(v3)  # held outside
 
 
 def test_random_pairs_are_seeded_and_of_different_classes():

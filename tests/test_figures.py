@@ -83,8 +83,8 @@ def traversal(directions: int, images: int):
 def hybrid(n: int):
     count = 4 + n
     names = ["A (9)", "B (2)", "pixel average", "straight latent\nmidpoint",
-             *[f"result {k + 1}\nbelow the bar" for k in range(n)]]
-    extras = [["ratio 1.23", "realism 0.98"] for _ in range(count)]
+             *[f"result {k + 1}\nbelow the bars" for k in range(n)]]
+    extras = [["ratio 1.23"]] * 4 + [["ratio 1.23", "realism 0.98", "classifier 0.45/0.47"]] * n
     title = "No hybrid found within 2000 search steps: none of 8 results reads as equally 9 and 2"
     caption = ["A = 9 (test:8404), B = 2 (test:5099). " * 3, figures.score_legend("judge", 9, 2)]
     return figures.hybrid_figure(list(digits(count)), names, probs(count), 9, 2, extras, title, caption)

@@ -78,3 +78,24 @@ def test_traversal_of_the_linear_model_recovers_its_pca_shares(small_models, sma
     trav = latent_traversals(linear, as_float(small_mnist.train_images), n_directions=4, steps=3)
     expected = linear.explained_variance_ratio_ / linear.explained_variance_ratio_.sum()
     assert np.allclose(trav.variance_ratio, expected[:4], atol=0.01)
+
+
+def test_the_robust_finder_averages_an_ensemble_over_copies(small_models, small_mnist):
+    """The finder's reading of a code is the mean of its judges' probabilities (here the judge and the
+    classifier, computed apart), and noiseless, unshifted copies change nothing."""
+    import torch
+
+    from notaverage.latent import _perturbed_log_probs
+
+    vae, judges = small_models["vae"], [small_models["judge"], small_models["classifier"]]
+    for model in (vae, *judges):
+        model.eval()
+    z = torch.as_tensor(vae.encode(as_float(small_mnist.test_images[:6])))
+    images = vae.decode(z.numpy())
+    expected = 0.5 * (judges[0].predict_proba(images) + judges[1].predict_proba(images))
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        one = _perturbed_log_probs(vae, judges, z, 1, 0.1, generator).exp().numpy()
+        copies = _perturbed_log_probs(vae, judges, z, 4, 0.0, generator, max_shift=0).exp().numpy()
+    assert np.allclose(one, expected, atol=1e-5) and np.allclose(copies, expected, atol=1e-5)
+    assert not np.allclose(expected, judges[0].predict_proba(images), atol=1e-3)  # the two do differ

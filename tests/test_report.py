@@ -158,3 +158,31 @@ def test_hybrid_is_decided_by_held_out_scorers(report):
     assert h["readers"]["judge"]["optimised_against"] and not h["readers"]["classifier"]["optimised_against"]
     shares = [h["readers"][s]["share_equally_both"] for s in ("classifier", "pixel_logistic")]
     assert 0.0 <= h["transfer_rate"] <= min(shares)  # every scorer at once: no more than the strictest
+
+
+def test_likelihood_is_paired_against_the_reference_recipe_trained_for_as_many_images(report, small_mnist):
+    """The reference is trained in the report (no ../shared), for the VAE's training images to within
+    one batch, with the recipe's constant 1e-3; its NLL and the paired difference are recomputed here."""
+    import torch
+
+    from notaverage.data.mnist import as_float
+    from notaverage.evidence.sections import nll_test_set
+    from notaverage.metrics import iwae_nll
+    from notaverage.models.registry import REFERENCE
+
+    nll = report["numbers"]["quality"]["nll"]
+    ref = nll["reference"]
+    assert abs(ref["train_images"] - ref["vae_train_images"]) < 128 and ref["train_images"] > 0
+    recipe = report["trained"][REFERENCE].meta["train"]
+    assert (recipe["lr"], recipe["batch_size"], recipe["schedule"]) == (1e-3, 128, "constant")
+    binary = nll_test_set(as_float(small_mnist.test_images), TINY.nll_images)
+    per_model = {}
+    for name in ("vae", REFERENCE):
+        model = report["trained"][name].model
+        with torch.no_grad():
+            per_model[name] = iwae_nll(model.encode_t, model.decode_logits_t, binary, k=TINY.nll_k,
+                                       seed=TINY.seed)
+    assert ref["nats"]["estimate"] == pytest.approx(per_model[REFERENCE].mean(), rel=1e-5)
+    diff = (per_model["vae"] - per_model[REFERENCE]).mean()
+    assert nll["vae_minus_reference"]["estimate"] == pytest.approx(diff, rel=1e-4, abs=1e-4)
+    assert report["numbers"]["verdicts"]["likelihood"] == nll["verdict"]

@@ -98,7 +98,7 @@ def blend(vae, linear, image_a: np.ndarray, image_b: np.ndarray, steps: int = 9,
 
 def sample(vae, data, digit: int, n: int = 8, *, classifier=None,
            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """`n` new digits of class `digit`, and each one's pixel distance to its nearest training digit.
+    """`n` digits of class `digit` sampled from the VAE, and the distance to its nearest training digit.
 
     Codes are drawn from a Gaussian fitted to the training codes of that class and decoded; with a
     `classifier`, draws it does not read as `digit` (90 % sure) are set aside. A distance of 0 would

@@ -129,8 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     blend.add_argument("--slerp", action="store_true", help="walk the VAE latent space on a great circle")
     _common(blend, "blend.png", pick="pair of test digits a class names")
 
-    sample = commands.add_parser("sample", help="draw new digits of one class, each boxed with its nearest "
-                                                "training digit")
+    sample = commands.add_parser("sample", help="sample digits of one class from the VAE, each boxed with "
+                                                "its nearest training digit")
     sample.add_argument("--digit", type=_digit, required=True, metavar="D", help="the class to draw, 0-9")
     sample.add_argument("-n", type=_positive_int, default=16,
                         help=f"how many (default 16; {CAPS['samples_per_picture']} per picture, more are "
@@ -357,11 +357,11 @@ def _hybrid(args) -> int:
     models = _lab_models(args, data, ("vae", "classifier", "judge"))
     a, b = lab.resolve_pair(args.a, args.b, data, models, args.pick)
     notes = [line for line in (lab.pair_line(a, b), a.note, b.note) if line]
-    path, results, ratios = commands.write_hybrid(models, data, a, b, args.out, args.n, args.search_steps,
-                                                  args.pick, notes)
+    path, readings = commands.write_hybrid(models, data, a, b, args.out, args.n, args.search_steps,
+                                           args.pick, notes)
     for line in notes:
         print(line)
-    for line in commands.hybrid_lines(a, b, results, ratios, args.search_steps):
+    for line in commands.hybrid_lines(a, b, readings, args.search_steps):
         print(line)
     print(path)
     return 0

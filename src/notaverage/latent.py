@@ -173,21 +173,26 @@ def _torn_loss(logp, class_a: int, class_b: int, balance_weight: float):
     return (a - b) ** 2 - balance_weight * (a + b)
 
 
-def _perturbed_log_probs(vae, judge, z, n_perturb: int, sigma: float, generator):
-    """Judge log-probabilities of the decoded code, averaged over `n_perturb` noisy copies of z (and a
-    one-pixel shift of each decoded image): an image that only fools the judge at one exact point
-    and pixel position does not survive this, so what the finder returns transfers to other readers."""
+def _perturbed_log_probs(vae, judges, z, n_perturb: int, sigma: float, generator, max_shift: int = 1):
+    """Log of the judges' probabilities of the decoded code, averaged over every judge of `judges` and
+    `n_perturb` noisy copies of z, each decoded image shifted by its own random (dy, dx) of up to
+    `max_shift` pixels: an image that only fools one network at one exact point and pixel position
+    does not survive this, so what the finder returns has a better chance with readers it never saw."""
     import torch
     import torch.nn.functional as F
 
     if n_perturb <= 1:
-        return F.log_softmax(judge(torch.sigmoid(vae.decode_logits_t(z))), dim=1)
+        images = torch.sigmoid(vae.decode_logits_t(z))
+        logp = torch.stack([F.log_softmax(judge(images), dim=1) for judge in judges])
+        return torch.logsumexp(logp, dim=0) - np.log(len(judges))
     noisy = z.unsqueeze(0) + sigma * torch.randn((n_perturb, *z.shape), generator=generator)
     images = torch.sigmoid(vae.decode_logits_t(noisy.reshape(-1, z.shape[1])))
-    shifts = torch.randint(-1, 2, (2,), generator=generator).tolist()
-    images = torch.roll(images, shifts=shifts, dims=(2, 3))
-    logp = F.log_softmax(judge(images), dim=1).reshape(n_perturb, len(z), -1)
-    return torch.logsumexp(logp, dim=0) - np.log(n_perturb)  # log of the averaged probabilities
+    images = images.reshape(n_perturb, len(z), 1, 28, 28)
+    shifts = torch.randint(-max_shift, max_shift + 1, (n_perturb, 2), generator=generator).tolist()
+    images = torch.cat([torch.roll(images[k], shifts=shift, dims=(2, 3)) for k, shift in enumerate(shifts)])
+    logp = torch.stack([F.log_softmax(judge(images), dim=1) for judge in judges])  # (judges, copies * N, 10)
+    logp = logp.reshape(len(judges) * n_perturb, len(z), -1)
+    return torch.logsumexp(logp, dim=0) - np.log(len(judges) * n_perturb)  # log of the averaged probabilities
 
 
 def _distinct(images: np.ndarray, order: np.ndarray, n_results: int, min_distance: float = 0.5) -> list[int]:
@@ -232,6 +237,7 @@ class HybridSettings:
     noise: float = 0.05  # spread of the starting codes around the straight path
     n_perturb: int = 1  # noisy copies of each code the judge's reading is averaged over
     perturb_sigma: float = 0.1  # their spread, in prior standard deviations
+    max_shift: int = 1  # each copy's decoded image is shifted by up to this many pixels
 
 
 def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a: int, class_b: int,
@@ -241,7 +247,9 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
     """Find decoded digits the judge reads as equally an A and a B, near the straight path A→B.
 
     Gradient descent in the VAE's latent space (torch autograd through `vae.decode_logits_t` and
-    the judge's logits), from `n_starts` points spread over t in [0.15, 0.85] of the straight
+    the judge's logits; `judge` may be a list of judges, whose probabilities are averaged: an
+    ensemble is harder to fool than one network, and the results report the first one's reading),
+    from `n_starts` points spread over t in [0.15, 0.85] of the straight
     path between the two codes (plus a little seeded noise), all optimised in one batch with Adam.
     Objective per code z, with a = log p_A, b = log p_B of the decoded image (averaged over
     `settings.n_perturb` noisy copies of z when above 1):
@@ -266,7 +274,11 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
         raise ValueError("a hybrid needs two different classes")
     s = settings or HybridSettings()
     n_starts = n_starts or max(2 * n_results, 8)
-    vae.eval(), judge.eval()
+    judges = list(judge) if isinstance(judge, list | tuple) else [judge]
+    judge = judges[0]  # the results report the first judge's reading
+    vae.eval()
+    for j in judges:
+        j.eval()
     generator = torch.Generator().manual_seed(seed)
     codes = vae.encode(np.stack([image_a, image_b]).astype(np.float32))
     ts = np.linspace(0.15, 0.85, n_starts, dtype=np.float32)
@@ -277,13 +289,13 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
     scale = _code_scale(np.asarray(reference_codes), seed=seed) if use_realism else None
 
     def objective(z):
-        logp = _perturbed_log_probs(vae, judge, z, s.n_perturb, s.perturb_sigma, generator)
+        logp = _perturbed_log_probs(vae, judges, z, s.n_perturb, s.perturb_sigma, generator, s.max_shift)
         loss = _torn_loss(logp, class_a, class_b, s.balance_weight) + s.prior_weight * 0.5 * (z ** 2).sum(1)
         if ref is not None:
             loss = loss + s.realism_weight * F.relu(torch.cdist(z, ref).min(dim=1).values / scale - 1.0) ** 2
         return loss
 
-    params = list(vae.parameters()) + list(judge.parameters())
+    params = list(vae.parameters()) + [p for j in judges for p in j.parameters()]
     for p in params:
         p.requires_grad_(False)
     try:

@@ -19,13 +19,28 @@ class TrainConfig:
     binarize: bool = False  # dynamic binarisation (the VAE's Bernoulli likelihood)
     shift: int = 0  # random translation of up to this many pixels (classifier augmentation)
     checkpoint_seconds: float = 20.0  # how often a --resume point is written
+    schedule: str = "cosine"  # "cosine": warm-up then cosine decay to zero; "constant": lr throughout
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        values = asdict(self)
+        if values["schedule"] == "cosine":  # the default is left out, so that cache keys made
+            del values["schedule"]  # before this field existed still find their models
+        return values
+
+
+REFERENCE_BATCH = 128
+
+
+def reference_recipe(vae: TrainConfig) -> TrainConfig:
+    """The reference recipe (`models/reference_vae.py`): Adam at a constant 1e-3, batch 128,
+    dynamically binarised, for as many training images as the preset's VAE recipe sees (equal
+    training images: docs/METRICS.md, "Bars", says why this and not equal wall time)."""
+    return TrainConfig(steps=round(vae.steps * vae.batch_size / REFERENCE_BATCH), batch_size=REFERENCE_BATCH,
+                       lr=1e-3, seed=vae.seed, binarize=True, schedule="constant")
 
 
 def _preset(vae: TrainConfig, classifier: TrainConfig, judge: TrainConfig) -> dict[str, TrainConfig]:
-    return {"vae": vae, "classifier": classifier, "judge": judge}
+    return {"vae": vae, "classifier": classifier, "judge": judge, "reference": reference_recipe(vae)}
 
 
 # Budgets in optimiser steps (469 steps of 128 = one pass over full MNIST's 60,000 digits).

@@ -135,7 +135,8 @@ def fit(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray | None, c
                 idx = order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]
                 x = _batch(x_all, idx, config)
                 for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(config.lr, step, total_steps)
+                    group["lr"] = (config.lr if config.schedule == "constant"
+                                   else cosine_lr(config.lr, step, total_steps))
                 loss = model.loss(x) if y_all is None else model.loss(x, y_all[idx])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

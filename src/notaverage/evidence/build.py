@@ -39,11 +39,12 @@ def gather(
     config: EvidenceConfig | None = None,
     log=print,
     *,
-    vae_train_seconds: float = 60.0,
+    training: dict | None = None,
     controls: bool = False,
 ) -> tuple[dict, dict, object]:
     """All sections' numbers (JSON-ready) and drawings (name -> typed result); with `controls`,
-    the cheats' verdicts too (`numbers["controls"]`)."""
+    the cheats' verdicts too (`numbers["controls"]`). `training` gives {"images", "seconds"} of
+    training per model name (the likelihood section reports both models' budgets)."""
     config = config or EvidenceConfig()
     started = time.monotonic()
     for model in models.values():
@@ -78,7 +79,7 @@ def gather(
     pixel_mid = Interval(**numbers["blends"]["paths"]["pixel"]["ratio_mid"])
     numbers["traversals"] = timed("traversals", sections.traversals, ctx, pixel_mid).numbers
     numbers["quality"] = timed(
-        "quality", sections.quality, ctx, samples, blends.arrays, vae_train_seconds / 60.0
+        "quality", sections.quality, ctx, samples, blends.arrays, training or {}
     ).numbers
     numbers["verdicts"] = {k: numbers[k]["verdict"] for k in CLAIMS}
     numbers["verdicts"]["likelihood"] = numbers["quality"]["nll"]["verdict"]

@@ -10,6 +10,7 @@ import numpy as np
 
 from notaverage.data.mnist import MnistData, as_float
 from notaverage.evidence.blends import Ruler
+from notaverage.evidence.verdicts import CONFIDENCE_QUANTILE
 from notaverage.metrics import (
     bootstrap_ci,
     copying_null,
@@ -28,6 +29,19 @@ COPYING_CELLS = 20  # k-means cells of the copying test (Meehan et al. use 20-50
 FEW_FOR_CELLS = 200  # fewer generated images than this: one cell (a plain Mann-Whitney test)
 
 
+def split_test(n_test: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(reference half, measured half) of the test indices: a random split, because MNIST's two
+    halves come from different writers. With a fresh `default_rng(seed)` this is the report's split."""
+    order = rng.permutation(n_test)
+    return order[: n_test // 2], order[n_test // 2 :]
+
+
+def real_digit_bar(model, reference: np.ndarray) -> float:
+    """A reader's "as sure as of a real digit" bar: the CONFIDENCE_QUANTILE quantile of its
+    confidence (top probability) on held-out real digits (docs/METRICS.md, "Bars")."""
+    return float(np.quantile(judge_confidence(model.predict_proba(reference)), CONFIDENCE_QUANTILE))
+
+
 @dataclass
 class EvidenceConfig:
     """How much to compute. The defaults fit ~100 s on full MNIST with fast-preset models on 2 cores."""
@@ -43,6 +57,8 @@ class EvidenceConfig:
     hybrid_classes: tuple[int, int] = (9, 2)
     hybrid_steps: int = 100
     hybrid_perturbations: int = 4  # noisy copies of each code the finder averages over (robustness)
+    hybrid_max_shift: int = 1  # each copy's image shifted by up to this many pixels
+    hybrid_judges: int = 1  # judges the finder averages over: the judge and other seeds of it
     null_draws: int = 10  # draws of held-out real digits that calibrate C_T
     scorer_train: int = 10_000  # training digits (of the scorers' half) the logistic scorer fits on
     n_boot: int = 2000  # bootstrap resamples (200 for Frechet distances)
@@ -68,9 +84,7 @@ class Context:
         # The test set is split at random (MNIST's two halves come from different writers):
         # a reference half defines "typical" (ratio 1, C_T's null, the confidence bar), the
         # other half is measured.
-        order = self.rng.permutation(len(self.test))
-        half = len(order) // 2
-        self.ref_idx, self.eval_idx = order[:half], order[half:]
+        self.ref_idx, self.eval_idx = split_test(len(self.test), self.rng)
         n_nn = len(self.train) if cfg.nn_train is None else min(cfg.nn_train, len(self.train))
         self.nn_idx = np.sort(self.rng.permutation(len(self.train))[:n_nn])
         nn_train = self.train[self.nn_idx]

@@ -10,24 +10,45 @@ import numpy as np
 
 from notaverage.evidence import verdicts
 from notaverage.evidence.blends import model_paths, random_pairs
-from notaverage.evidence.context import Context
+from notaverage.evidence.context import Context, real_digit_bar
 from notaverage.evidence.results import HybridDrawing, SectionResult
 from notaverage.latent import HybridSettings, hybrid_search
-from notaverage.metrics import judge_confidence, wilson
+from notaverage.metrics import wilson
 
 Finder = Callable[[np.ndarray, np.ndarray, int, int, int], list]
 
 
-def latent_finder(ctx: Context) -> Finder:
-    """The VAE's hybrid search, made robust: it averages the judge over noisy copies of each code."""
-    vae, judge, cfg = ctx.models["vae"], ctx.judge, ctx.config
+JUDGE_SEED_STEP = 1000  # extra judges train with seeds seed + 1000, + 2000, ... (no clash with --seeds)
+
+
+def extra_judges(data, preset: str, seed: int, count: int, progress: bool = False) -> dict:
+    """`judge_2` .. `judge_<count>`: the judge's recipe and architecture at other training seeds,
+    trained or reused from the cache like every model (the finder's ensemble)."""
+    from notaverage.zoo import get_model
+
+    return {f"judge_{k + 1}": get_model("judge", data, preset, seed + k * JUDGE_SEED_STEP,
+                                        progress=progress).model for k in range(1, count)}
+
+
+def finder_judges(ctx: Context) -> list:
+    """The judges the finder averages over: the judge, then the other judge seeds in `ctx.models`
+    (`judge_2`, `judge_3`, ...: the judge's recipe and architecture, other training seeds)."""
+    extra = sorted((k for k in ctx.models if k.startswith("judge_")), key=lambda k: int(k.split("_")[1]))
+    return [ctx.judge, *(ctx.models[k] for k in extra)][: ctx.config.hybrid_judges]
+
+
+def latent_finder(ctx: Context, judges: list | None = None, settings: HybridSettings | None = None) -> Finder:
+    """The VAE's hybrid search, made robust: it averages an ensemble of judges over noisy, shifted
+    copies of each code (`judges`: default `finder_judges(ctx)`)."""
+    vae, cfg = ctx.models["vae"], ctx.config
+    judges = judges or finder_judges(ctx)
     reference_codes = vae.encode(ctx.test[ctx.eval_idx[:2000]])
-    settings = HybridSettings(n_perturb=cfg.hybrid_perturbations)
+    settings = settings or HybridSettings(n_perturb=cfg.hybrid_perturbations, max_shift=cfg.hybrid_max_shift)
 
     def find(image_a, image_b, class_a, class_b, seed):
         return hybrid_search(
             vae,
-            judge,
+            judges,
             image_a,
             image_b,
             class_a,
@@ -71,9 +92,7 @@ def score_hybrids(
     reading, parts, passes = {}, {}, []
     for name, model in readers.items():
         gap, total = _read(model, best, ca, cb)
-        bar = float(
-            np.quantile(judge_confidence(model.predict_proba(ctx.reference)), verdicts.CONFIDENCE_QUANTILE)
-        )
+        bar = real_digit_bar(model, ctx.reference)
         both = (gap <= verdicts.HYBRID_GAP) & (total >= bar)
         reading[name] = {
             "gap": boot(gap).as_dict(),
@@ -129,9 +148,12 @@ def hybrid(ctx: Context, scorers: list) -> SectionResult:
             "steps": cfg.hybrid_steps,
             "finder": {
                 "optimises": "judge",
+                "judges": len(finder_judges(ctx)),
                 "perturbations": cfg.hybrid_perturbations,
-                "how": "latent gradient search; the judge's reading averaged over noisy copies of each code "
-                "and a one-pixel shift",
+                "max_shift": cfg.hybrid_max_shift,
+                "how": "latent gradient search; the probabilities of the judge (and of other training seeds "
+                "of it, when judges > 1) averaged over noisy copies of each code, each shifted by up to "
+                "max_shift pixels",
             },
             "scorers": [s.describe() for s in scorers],
             "straight_midpoint": {"ratio": ctx.boot(ctx.ruler.ratio(straight), np.mean).as_dict()},

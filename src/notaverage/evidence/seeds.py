@@ -24,6 +24,7 @@ SPREAD = (
     "hybrid.transfer_rate",
     "ablation.recon_blend_distance_mid_vae_minus_identity.estimate",
     "quality.nll.nats.estimate",
+    "quality.nll.vae_minus_reference.estimate",
     "quality.frechet.vae_midpoints.estimate",
     "quality.frechet.pixel_midpoints.estimate",
 )

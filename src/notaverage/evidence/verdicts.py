@@ -20,9 +20,6 @@ SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclu
 ACCURACY_BAR = 0.95  # "recognises digits": test accuracy at least this (METRICS.md: why)
 HYBRID_GAP = 0.2  # "equally an A and a B" means neither class above 0.6 of their sum: a definition
 CONFIDENCE_QUANTILE = 0.1  # "reads as a digit": as confident as the 10th percentile of real digits
-# Only the `hybrid` command's picture titles use this fixed bar on the judge's p_A + p_B (a quick look);
-# verdict (d) uses each held-out reader's own real-digit 10th percentile instead.
-HYBRID_SUM = 0.8
 
 
 @dataclass(frozen=True)
@@ -225,12 +222,19 @@ def traversals(traversal_ratio: Interval, pixel_mid_ratio: Interval) -> Verdict:
     )
 
 
-def likelihood(nll: Interval, reference_nll: float, minutes: float) -> Verdict:
-    return at_most(
-        "the VAE is a density model of digits as good as the reference recipe",
-        f"IWAE test NLL (nats) vs the reference recipe's after the same {minutes:.1f} min of training",
-        nll,
-        reference_nll,
+def likelihood(
+    vae_minus_reference: Interval, vae_images: int | None, reference_images: int | None = None
+) -> Verdict:
+    """Paired per-image NLL difference, VAE minus the reference recipe trained for as many images:
+    below 0 supports "as good a density model", above 0 refutes it, an interval holding 0 cannot tell."""
+    budget = "equal training images"
+    if vae_images and reference_images:
+        budget = f"after {vae_images:,} and {reference_images:,} training images"
+    return difference(
+        "the VAE is a density model of digits at least as good as the reference recipe",
+        f"mean per-digit IWAE test NLL difference (nats), VAE minus the reference recipe ({budget})",
+        vae_minus_reference,
+        "below",
     )
 
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from notaverage.fileio import atomic_write_text
-from notaverage.lines.command import add_sweep_arguments, check_sweep_options, parse_models, summarise
+from notaverage import sweep_command as sweeps
 
 DEFAULT_OUT = Path("notaverage-out") / "zoo"
 METRICS = (
@@ -29,24 +29,9 @@ METRICS = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="2,000 training digits, short training, small evaluation (a couple of minutes)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_OUT,
-        help=f"output folder for leaderboard.html and .json (default {DEFAULT_OUT})",
-    )
-    parser.add_argument(
-        "--budget",
-        default=None,
-        choices=["tiny", "quick", "full"],
-        help="training budget (default full; quick with --quick; tiny for tests)",
-    )
-    add_sweep_arguments(parser, default_seeds=2)
+    out = "output folder for leaderboard.html and .json"
+    quick = "2,000 training digits, short training, small evaluation (under 2 minutes on 2 idle cores)"
+    sweeps.add_sweep_arguments(parser, DEFAULT_OUT, out, default_seeds=2, quick_help=quick)
 
 
 def _fmt(value, spec: str) -> str:
@@ -60,35 +45,23 @@ def run(args: argparse.Namespace) -> int:
     from notaverage.leaderboard.models import ZOO_MODELS
     from notaverage.models.registry import spec
     from notaverage.leaderboard.page import write_page
-    from notaverage.sweep import Job, run_sweep
 
-    check_sweep_options(args)
-    names = parse_models(args.models, ZOO_MODELS, ZOO_MODELS)
-    budget_name = args.budget or ("quick" if args.quick else "full")
+    sweeps.check_sweep_options(args)
+    names = sweeps.parse_models(args.models, ZOO_MODELS, ZOO_MODELS)
+    budget = sweeps.budget_name(args)
     started = time.monotonic()
     if not args.ray:  # train the shared judge once here, not in every worker at the same time
-        judges(zoo_data(BUDGETS[budget_name]), BUDGETS[budget_name], progress=not args.quiet)
-    jobs = [
-        Job(name, seed, "mnist", budget_name, config_tag(name, budget_name))
-        for seed in range(args.seeds)
-        for name in names
-    ]
-    cells = run_sweep(
-        jobs,
-        args.sweep_dir or args.out / "sweep",
-        workers=args.workers,
-        ray_address=args.ray,
-        progress=not args.quiet,
-    )
-    rows = summarise(cells, METRICS)
+        judges(zoo_data(BUDGETS[budget]), BUDGETS[budget], progress=not args.quiet)
+    cells = sweeps.run_cells(args, names, "mnist", config_tag)
+    rows = sweeps.summarise(cells, METRICS)
     latent_dims = {cell["job"]["model"]: cell["result"]["latent_dim"] for cell in cells}  # fixed per model
     for row in rows:
         row["summary"] = spec(row["name"]).summary
         row["latent_dim"] = latent_dims[row["name"]]
     strips = {cell["job"]["model"]: cell["result"]["strips"] for cell in cells if cell["job"]["seed"] == 0}
     result = {
-        "budget": budget_name,
-        **{k: v for k, v in BUDGETS[budget_name].__dict__.items()},
+        "budget": budget,
+        **BUDGETS[budget].__dict__,
         "seeds": list(range(args.seeds)),
         "models": rows,
         "seconds": round(time.monotonic() - started, 1),

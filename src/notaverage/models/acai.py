@@ -12,57 +12,44 @@ and Adam's updates are per parameter, so this equals two Adam optimizers with on
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.func import functional_call
 
 from notaverage.models.autoencoder import reconstruction_loss
-from notaverage.models.blocks import NumpyFace, conv_decoder, conv_encoder
+from notaverage.models.blocks import ConvCoder, ConvConfig, authors_init, conv_encoder
 
 
 @dataclass
-class ACAIConfig:
-    latent_dim: int = 16
-    channels: int = 16
-    hidden: int = 256
-    activation: str = "relu"
-    image_size: int = 28
+class ACAIConfig(ConvConfig):
     weight: float = 0.5  # lambda: how much the autoencoder cares about fooling the critic
     gamma: float = 0.2  # critic regulariser mix
 
-    def to_dict(self) -> dict:
-        return asdict(self)
 
-
-class ACAI(NumpyFace, nn.Module):
+class ACAI(ConvCoder):
     kind = "acai"
 
     def __init__(self, config: ACAIConfig | None = None):
-        super().__init__()
-        self.config = c = config or ACAIConfig()
-        self.encoder = nn.Sequential(
-            conv_encoder(c.image_size, c.channels, c.hidden, c.activation), nn.Linear(c.hidden, c.latent_dim)
-        )
-        self.decoder = conv_decoder(c.image_size, c.channels, c.hidden, c.activation, c.latent_dim)
-        # the critic has the encoder's layout (as in the paper) and outputs one number
+        super().__init__(config or ACAIConfig())
+        c = self.config
+        self.to_code = nn.Linear(c.hidden, c.latent_dim)
+        # the critic has the encoder's layout and the authors' leaky ReLU (as in the paper), one output
         self.critic = nn.Sequential(
-            conv_encoder(c.image_size, c.channels, c.hidden, "relu"), nn.Linear(c.hidden, 1)
+            conv_encoder(c.image_size, c.channels, c.hidden, "leaky_relu"), nn.Linear(c.hidden, 1)
         )
+        authors_init(self)
 
     def code_t(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode_logits_t(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+        return self.to_code(self.encoder(x))
 
     def _frozen_critic(self, x: torch.Tensor) -> torch.Tensor:
         weights = {name: p.detach() for name, p in self.critic.named_parameters()}
         return functional_call(self.critic, weights, (x,))
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.encoder(x)
+        z = self.code_t(x)
         logits = self.decoder(z)
         recon = torch.sigmoid(logits)
         alpha = 0.5 - torch.abs(torch.rand(len(x), 1, device=x.device) - 0.5)  # U(0, 1/2)

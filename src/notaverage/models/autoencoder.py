@@ -1,26 +1,19 @@
-"""A plain autoencoder: the default VAE's layout with no prior, no KL and a deterministic code."""
+"""A plain autoencoder: the zoo's conv layout with no prior, no KL and a deterministic code."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from notaverage.models.blocks import NumpyFace, conv_decoder, conv_encoder
+from notaverage.models.blocks import ConvCoder, ConvConfig, authors_init
 
 
 @dataclass
-class AEConfig:
-    latent_dim: int = 16
-    channels: int = 16
-    hidden: int = 256
-    activation: str = "relu"
-    image_size: int = 28
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+class AEConfig(ConvConfig):
+    pass
 
 
 def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -28,22 +21,16 @@ def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
 
 
-class ConvAutoencoder(NumpyFace, nn.Module):
+class ConvAutoencoder(ConvCoder):
     kind = "ae"
 
     def __init__(self, config: AEConfig | None = None):
-        super().__init__()
-        self.config = c = config or AEConfig()
-        self.encoder = nn.Sequential(
-            conv_encoder(c.image_size, c.channels, c.hidden, c.activation), nn.Linear(c.hidden, c.latent_dim)
-        )
-        self.decoder = conv_decoder(c.image_size, c.channels, c.hidden, c.activation, c.latent_dim)
+        super().__init__(config or AEConfig())
+        self.to_code = nn.Linear(self.config.hidden, self.config.latent_dim)
+        authors_init(self)
 
     def code_t(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode_logits_t(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+        return self.to_code(self.encoder(x))
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        return reconstruction_loss(self.decoder(self.encoder(x)), x)
+        return reconstruction_loss(self.decoder(self.code_t(x)), x)

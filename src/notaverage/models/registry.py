@@ -21,6 +21,7 @@ from notaverage.models.beta_vae import BetaVAE, BetaVAEConfig
 from notaverage.models.classifier import ClassifierConfig, CNNClassifier
 from notaverage.models.linear import LinearConfig, PCAAutoencoder
 from notaverage.models.cvae import ConditionalVAE, CVAEConfig
+from notaverage.models.reference_vae import ReferenceVAE, ReferenceVAEConfig
 from notaverage.models.vae import ConvVAE, VAEConfig
 
 
@@ -65,11 +66,14 @@ MODELS: dict[str, ModelSpec] = {
                       summary="conditional VAE: the decoder takes the class"),
     "acai": ModelSpec(ACAI, ACAIConfig(), "vae", summary="ACAI: a critic makes decoded blends look real"),
     "ae": ModelSpec(ConvAutoencoder, AEConfig(), "vae", summary="plain autoencoder: no prior, no KL"),
+    "reference_vae": ModelSpec(ReferenceVAE, ReferenceVAEConfig(), "reference",
+                               summary="the shared reference recipe: the report's likelihood bar"),
 }
 
 LAB_MODELS = ("vae", "linear", "classifier", "judge")  # what the lab commands and the explorer need
 ABLATION = "vae_identity"  # the report's "does nonlinearity make the difference?" model
-REPORT_MODELS = (*LAB_MODELS, ABLATION)
+REFERENCE = "reference_vae"  # the likelihood verdict's bar, trained for as many images as the VAE
+REPORT_MODELS = (*LAB_MODELS, ABLATION, REFERENCE)
 CHECK_JUDGE = "judge"  # whose reading of a reconstruction counts in the model check
 
 

@@ -1,4 +1,5 @@
-"""The one conversion every torch model needs: numpy images (N, 28, 28) to a (N, 1, 28, 28) tensor."""
+"""The one conversion every torch model needs: numpy images (N, S, S) to a (N, 1, S, S) tensor
+(S = 28 for MNIST, 32 for the lines benchmark)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import torch
 BATCH = 4096  # inference chunk: bounds memory without slowing small calls
 
 
-def images_to_tensor(images: np.ndarray) -> torch.Tensor:
+def images_to_tensor(images: np.ndarray, size: int = 28) -> torch.Tensor:
     array = np.asarray(images, dtype=np.float32)
     if array.ndim == 2:
         array = array[None]
-    if array.shape[-2:] != (28, 28) or len(array) == 0:
-        raise ValueError(f"expected images of shape (N, 28, 28) with N >= 1, got {array.shape}")
-    return torch.from_numpy(np.ascontiguousarray(array)).reshape(-1, 1, 28, 28)
+    if array.shape[-2:] != (size, size) or len(array) == 0:
+        raise ValueError(f"expected images of shape (N, {size}, {size}) with N >= 1, got {array.shape}")
+    return torch.from_numpy(np.ascontiguousarray(array)).reshape(-1, 1, size, size)

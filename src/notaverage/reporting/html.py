@@ -128,6 +128,7 @@ JSON_KEYS = (
     "quality.nll.n_images",
     "quality.nll.binarization",
     "quality.nll.reference",
+    "quality.nll.vae_minus_reference",
     "quality.nll.verdict",
     "quality.frechet.warning",
     "quality.frechet.n_real",
@@ -144,6 +145,10 @@ JSON_KEYS = (
     "seeds.spread",
     "seeds.rule",
 )
+
+
+def _count(value) -> str:
+    return "unknown" if value is None else f"{value:,.0f}"
 
 
 def missing_keys(numbers: dict) -> list[str]:
@@ -354,8 +359,11 @@ def _later_sections(n: dict, figs: dict) -> list[str]:
             "Generative quality",
             f"IWAE test NLL {_iv(q['nll']['nats'], 4)} nats (k={q['nll']['k']}, "
             f"{q['nll']['n_images']:,} test digits, {html.escape(q['nll']['binarization'])} binarised); "
-            f"bar: the reference recipe ({html.escape(ref['recipe'])}) after the VAE's own training time "
-            f"({ref['train_minutes']:.1f} min): {ref['nats']:.1f} nats.",
+            f"bar: {html.escape(ref['recipe'])}: {_iv(ref['nats'], 4)} nats on the same digits "
+            f"(training images: VAE {_count(ref['vae_train_images'])}, reference "
+            f"{_count(ref['train_images'])}; training seconds: VAE {_count(ref['vae_train_seconds'])}, "
+            f"reference {_count(ref['train_seconds'])}). Paired difference per digit, VAE minus "
+            f"reference: {_iv(q['nll']['vae_minus_reference'], 3)} nats.",
             q["nll"]["verdict"],
             f"<p><b>Warning:</b> {html.escape(fd['warning'])}. Against {fd['n_real']:,} real test "
             "digits:</p>"
