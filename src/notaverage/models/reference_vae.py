@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from notaverage.models.tensors import BATCH, images_to_tensor
+from notaverage.models.tensors import GaussianVAENumpyFace
 
 
 @dataclass
@@ -32,7 +31,7 @@ class ReferenceVAEConfig:
         return asdict(self)
 
 
-class ReferenceVAE(nn.Module):
+class ReferenceVAE(GaussianVAENumpyFace, nn.Module):
     """Encoder: conv 4x4/2 (c) - SiLU - conv 4x4/2 (2c) - SiLU - dense h - SiLU - dense 2z (mu, logvar).
     Decoder: dense h - SiLU - dense 2c*7*7 - SiLU - deconv 4x4/2 (c) - SiLU - deconv 4x4/2 (1), logits."""
 
@@ -65,17 +64,3 @@ class ReferenceVAE(nn.Module):
         recon = F.binary_cross_entropy_with_logits(self.decode_logits_t(z), x, reduction="sum")
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum()
         return (recon + kl) / len(x)
-
-    # --- numpy face, like every autoencoder of the registry ---------------------------------
-    @torch.no_grad()
-    def encode(self, images: np.ndarray) -> np.ndarray:
-        """Posterior means (N, latent_dim) for float images (N, 28, 28) in [0, 1]."""
-        x = images_to_tensor(images)
-        return torch.cat([self.encode_t(chunk)[0] for chunk in x.split(BATCH)]).numpy()
-
-    @torch.no_grad()
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        """Mean images sigmoid(logits), (N, 28, 28), for latent codes (N, latent_dim)."""
-        zt = torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, self.config.latent_dim)
-        out = torch.cat([torch.sigmoid(self.decode_logits_t(chunk)) for chunk in zt.split(BATCH)])
-        return out.reshape(-1, 28, 28).numpy()

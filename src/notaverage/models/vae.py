@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from notaverage.models.tensors import BATCH, images_to_tensor
+from notaverage.models.tensors import GaussianVAENumpyFace
 
 ACTIVATIONS = {"silu": nn.SiLU, "relu": nn.ReLU, "identity": nn.Identity}
 
@@ -37,7 +36,7 @@ def _activation(name: str) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
-class ConvVAE(nn.Module):
+class ConvVAE(GaussianVAENumpyFace, nn.Module):
     """Encoder: two stride-2 convs and a dense layer to (mu, logvar). Decoder mirrors it, with
     `decoder_extra` more 3x3 convs at 14x14. The decoder outputs Bernoulli logits."""
 
@@ -89,17 +88,3 @@ class ConvVAE(nn.Module):
         recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
         return (recon + kl) / x.shape[0]
-
-    # --- numpy face, shared with the linear model -------------------------------------------
-    @torch.no_grad()
-    def encode(self, images: np.ndarray) -> np.ndarray:
-        """Posterior means (N, latent_dim) for float images (N, 28, 28) in [0, 1]."""
-        x = images_to_tensor(images)
-        return torch.cat([self.encode_t(chunk)[0] for chunk in x.split(BATCH)]).numpy()
-
-    @torch.no_grad()
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        """Mean images sigmoid(logits), (N, 28, 28), for latent codes (N, latent_dim)."""
-        zt = torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, self.config.latent_dim)
-        out = torch.cat([torch.sigmoid(self.decode_logits_t(chunk)) for chunk in zt.split(BATCH)])
-        return out.reshape(-1, 28, 28).numpy()
