@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from notaverage.data.mnist import as_float
-from notaverage.latent import HybridResult, hybrid_search, latent_traversals
+from notaverage.latent import HybridResult, class_code_gaussians, hybrid_search, latent_traversals
 
 
 def _pair(data, class_a, class_b, k=0):
@@ -99,3 +99,33 @@ def test_the_robust_finder_averages_an_ensemble_over_copies(small_models, small_
         copies = _perturbed_log_probs(vae, judges, z, 4, 0.0, generator, max_shift=0).exp().numpy()
     assert np.allclose(one, expected, atol=1e-5) and np.allclose(copies, expected, atol=1e-5)
     assert not np.allclose(expected, judges[0].predict_proba(images), atol=1e-3)  # the two do differ
+
+
+class _FlatEncoder:
+    """A stand-in 'model' whose code is the image itself (2 pixels): known codes, counted calls."""
+
+    def __init__(self):
+        self.encoded = 0
+
+    def encode(self, images):
+        self.encoded += len(images)
+        return images.reshape(len(images), -1).astype(np.float32)
+
+
+def test_class_gaussians_fit_a_seeded_sample_of_each_class():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), [50, 3, 40, 40, 40, 40, 40, 40, 40, 40])
+    images = rng.normal(labels[:, None] * 10.0, 1.0, size=(len(labels), 2)).reshape(-1, 1, 2)
+    model = _FlatEncoder()
+    every = class_code_gaussians(model, images, labels, per_class=1_000)
+    for digit in range(10):  # with room for all: the plain mean and covariance of the class
+        codes = images[labels == digit].reshape(-1, 2)
+        assert np.allclose(every[digit][0], codes.mean(axis=0))
+        assert np.allclose(every[digit][1], np.cov(codes, rowvar=False) + 1e-6 * np.eye(2))
+
+    model.encoded = 0
+    capped = class_code_gaussians(model, images, labels, per_class=10, seed=5)
+    assert model.encoded == 9 * 10 + 3  # only the sample is encoded; the 3-digit class keeps all 3
+    assert np.allclose(capped[1][0], every[1][0])
+    assert not np.allclose(capped[0][0], every[0][0])  # 10 of the 50: a different (sample) mean
+    assert np.allclose(capped[0][0], class_code_gaussians(model, images, labels, per_class=10, seed=5)[0][0])

@@ -64,10 +64,21 @@ def three_paths(vae, linear, image_a: np.ndarray, image_b: np.ndarray, steps: in
     }
 
 
-def class_code_gaussians(model, images: np.ndarray,
-                         labels: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Mean and covariance of the codes of each class: where that digit lives in latent space."""
-    codes = model.encode(images)
+GAUSSIAN_DIGITS_PER_CLASS = 1_000  # training digits whose codes fit each class's Gaussian
+
+
+def class_code_gaussians(model, images: np.ndarray, labels: np.ndarray,
+                         per_class: int = GAUSSIAN_DIGITS_PER_CLASS,
+                         seed: int = 0) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Mean and covariance of the codes of each class: where that digit lives in latent space.
+
+    Fitted on a seeded sample of at most `per_class` digits of each class: 1,000 codes pin down a
+    32-number mean and covariance well, and encoding all 60,000 training digits took a warm `tour`
+    about 5 of its 24 seconds."""
+    labels = np.asarray(labels)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    keep = np.sort(np.concatenate([order[labels[order] == digit][:per_class] for digit in range(10)]))
+    codes, labels = model.encode(images[keep]), labels[keep]
     out = {}
     for digit in range(10):
         c = codes[labels == digit].astype(np.float64)
