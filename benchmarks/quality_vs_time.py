@@ -44,6 +44,7 @@ from notaverage.metrics import iwae_nll
 from notaverage.models.reference_vae import ReferenceVAE
 from notaverage.models.registry import MODELS
 from notaverage.presets import PRESETS
+from notaverage.training import channels_last, make_optimizer
 
 
 class Trainer:
@@ -55,12 +56,15 @@ class Trainer:
     """
 
     def __init__(self, model: nn.Module, images: torch.Tensor, lr: float, batch: int, seed: int,
-                 schedule: float | None = None, ema: float = 0.0, clock=time.perf_counter):
+                 schedule: float | None = None, ema: float = 0.0, clock=time.perf_counter, fast: bool = False):
         torch.manual_seed(seed)
         self.clock = clock
         self.model, self.images, self.lr, self.batch = model, images, lr, batch
         self.schedule, self.ema = schedule, ema
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        if fast:  # the product's training path (`training.fit`): channels-last weights, fused Adam
+            self.optimizer = make_optimizer(channels_last(model), lr)
+        else:  # the shared script's plain Adam
+            self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         self.averaged = copy.deepcopy(model) if ema else None
         self.generator = torch.Generator().manual_seed(seed)
         self.order, self.cursor, self.steps, self.seconds = None, 0, 0, 0.0
@@ -104,7 +108,7 @@ class Trainer:
 def ours(images: torch.Tensor, seconds: float, seed: int, clock) -> Trainer:
     recipe = PRESETS["fast"]["vae"]
     return Trainer(MODELS["vae"].build(), images, recipe.lr, recipe.batch_size, seed, schedule=seconds,
-                   clock=clock)
+                   clock=clock, fast=True)
 
 
 def reference(images: torch.Tensor, seed: int, clock) -> Trainer:

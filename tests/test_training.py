@@ -38,6 +38,33 @@ def test_same_seed_same_weights_other_seed_other_weights(small_mnist):
     assert not torch.equal(other.state_dict()["to_mu.weight"], first.state_dict()["to_mu.weight"])
 
 
+def test_fit_hands_back_the_default_memory_layout(small_mnist):
+    model = _train_vae(_images(small_mnist), CONFIG)  # trained channels-last
+    convs = [p for p in model.parameters() if p.dim() == 4 and p.shape[1] > 1]  # 1 channel: both layouts
+    assert convs and all(p.is_contiguous() for p in convs)
+
+
+DENORMALS_LEFT = """
+import sys, torch
+if sys.argv[1] == "yes":
+    import notaverage.models  # noqa: F401
+torch.set_num_threads(2)
+x = torch.full((4_000_000,), 1e-39)  # a denormal float32; large, so that both threads take a share
+print(int((x * 1.5).count_nonzero()))
+"""
+
+
+@pytest.mark.parametrize("import_models, left", [("no", 4_000_000), ("yes", 0)])
+def test_importing_the_models_flushes_denormals_in_every_thread(import_models, left):
+    # In a fresh process: worker threads copy the setting only when they start.
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", DENORMALS_LEFT, import_models], capture_output=True,
+                         text=True, check=True).stdout
+    assert int(out) == left
+
+
 class _InterruptAt:
     """Wrap a model's loss so that the k-th call raises KeyboardInterrupt, as Ctrl-C would."""
 
