@@ -56,7 +56,8 @@ class Trainer:
     """
 
     def __init__(self, model: nn.Module, images: torch.Tensor, lr: float, batch: int, seed: int,
-                 schedule: float | None = None, ema: float = 0.0, clock=time.perf_counter, fast: bool = False):
+                 schedule: float | None = None, ema: float = 0.0, clock=time.perf_counter,
+                 fast: bool = False):
         torch.manual_seed(seed)
         self.clock = clock
         self.model, self.images, self.lr, self.batch = model, images, lr, batch
