@@ -44,7 +44,7 @@ from notaverage.metrics import iwae_nll
 from notaverage.models.reference_vae import ReferenceVAE
 from notaverage.models.registry import MODELS
 from notaverage.presets import PRESETS
-from notaverage.training import channels_last, make_optimizer
+from notaverage.training import make_optimizer
 
 
 class Trainer:
@@ -62,8 +62,8 @@ class Trainer:
         self.clock = clock
         self.model, self.images, self.lr, self.batch = model, images, lr, batch
         self.schedule, self.ema = schedule, ema
-        if fast:  # the product's training path (`training.fit`): channels-last weights, fused Adam
-            self.optimizer = make_optimizer(channels_last(model), lr)
+        if fast:  # the product's training path (`training.fit`): fused Adam
+            self.optimizer = make_optimizer(model, lr)
         else:  # the shared script's plain Adam
             self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         self.averaged = copy.deepcopy(model) if ema else None

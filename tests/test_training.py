@@ -38,12 +38,6 @@ def test_same_seed_same_weights_other_seed_other_weights(small_mnist):
     assert not torch.equal(other.state_dict()["to_mu.weight"], first.state_dict()["to_mu.weight"])
 
 
-def test_fit_hands_back_the_default_memory_layout(small_mnist):
-    model = _train_vae(_images(small_mnist), CONFIG)  # trained channels-last
-    convs = [p for p in model.parameters() if p.dim() == 4 and p.shape[1] > 1]  # 1 channel: both layouts
-    assert convs and all(p.is_contiguous() for p in convs)
-
-
 DENORMALS_LEFT = """
 import sys, torch
 if sys.argv[1] == "yes":

@@ -167,14 +167,9 @@ def load_training_state(folder: Path, model: torch.nn.Module,
         return None
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
     optim_state = optimizer.state_dict()
-    params = [p for group in optimizer.param_groups for p in group["params"]]  # state_dict's index order
     for key, value in tensors.items():
         if key.startswith("optim."):
             _, index, name = key.split(".", 2)
-            param = params[int(index)]
-            if value.shape == param.shape:  # give Adam's moments the parameter's memory layout (channels-last
-                # while training): with another layout, the fused step resumed to different weights
-                value = torch.empty_like(param).copy_(value)
             optim_state["state"].setdefault(int(index), {})[name] = value
     optimizer.load_state_dict(optim_state)
     return tensors["rng"], progress
