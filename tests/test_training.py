@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -51,9 +54,6 @@ print(int((x * 1.5).count_nonzero()))
 @pytest.mark.parametrize("import_models, left", [("no", 4_000_000), ("yes", 0)])
 def test_importing_the_models_flushes_denormals_in_every_thread(import_models, left):
     # In a fresh process: worker threads copy the setting only when they start.
-    import subprocess
-    import sys
-
     out = subprocess.run([sys.executable, "-c", DENORMALS_LEFT, import_models], capture_output=True,
                          text=True, check=True).stdout
     assert int(out) == left
