@@ -7,6 +7,7 @@ import pytest
 
 from notaverage.data.mnist import as_float
 from notaverage.evidence import verdicts
+from notaverage.evidence.ablation import output_link
 from notaverage.metrics import read_copying, wilson
 from notaverage.evidence.blends import model_paths, pixel_paths, random_pairs, reconstruct
 from notaverage.metrics.stats import Interval
@@ -180,3 +181,13 @@ def test_probabilistic_pca_is_affine_and_shrinks_toward_the_mean(small_mnist):
     scores = pca.transform(a.reshape(10, -1))
     expected = (scores * shrink) @ pca.components_ + pca.mean_
     assert np.allclose(ppca.decode(ppca.encode(a)).reshape(10, -1), expected, atol=1e-3)
+
+
+def test_the_ablation_table_names_the_vae_s_real_activation():
+    from notaverage.models.registry import MODELS
+    from notaverage.models.vae import ConvVAE, VAEConfig
+
+    assert output_link("vae", MODELS["vae"].build()) == "Bernoulli (sigmoid), silu hidden layers"
+    relu = ConvVAE(VAEConfig(activation="relu"))
+    assert output_link("vae", relu) == "Bernoulli (sigmoid), relu hidden layers"
+    assert output_link("vae_identity", None) == "Bernoulli (sigmoid), no hidden activations"

@@ -19,12 +19,18 @@ from notaverage.evidence.results import BlendDrawing, SectionResult
 from notaverage.metrics import relative_recon_blend_distance
 from notaverage.models.ppca import ProbabilisticPCA
 
-LINKS = {
-    "vae": "Bernoulli (sigmoid), ReLU hidden layers",
+LINKS = {  # the VAE's hidden activation is read from its config (`output_link`)
     "vae_identity": "Bernoulli (sigmoid), no hidden activations",
     "ppca": "Gaussian (identity), no nonlinearity at all",
     "linear": "none (PCA, affine decoder; the control)",
 }
+
+
+def output_link(name: str, model) -> str:
+    if name == "vae":
+        activation = getattr(getattr(model, "config", None), "activation", "nonlinear")
+        return f"Bernoulli (sigmoid), {activation} hidden layers"
+    return LINKS[name]
 
 
 def fit_ppca(ctx: Context) -> ProbabilisticPCA:
@@ -67,7 +73,7 @@ def ablation(ctx: Context, pairs: np.ndarray, ppca: ProbabilisticPCA) -> Section
     diffs, verdict = ablation_tests(ctx, measures["vae"], measures["vae_identity"], measures["ppca"])
     out = {
         name: {
-            "output_link": LINKS[name],
+            "output_link": output_link(name, models[name]),
             "recon_blend_distance_mid": ctx.boot(m["rel"], np.mean).as_dict(),
             "ratio_mid": ctx.boot(m["ratio_mid"]).as_dict(),
             "confidence_mid": ctx.boot(m["confidence_mid"], np.mean).as_dict(),
