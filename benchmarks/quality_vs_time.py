@@ -4,19 +4,22 @@ reference recipe, side by side in one invocation.
     OMP_NUM_THREADS=2 python benchmarks/quality_vs_time.py                        # 1, 3 and 10 minutes
     python benchmarks/quality_vs_time.py --minutes 1 --json quality.json          # one budget
     python benchmarks/quality_vs_time.py --minutes 0.05 --k 10 --n-test 20        # smoke test
+    python benchmarks/quality_vs_time.py --minutes 10 --ours-only --lr 3e-3       # an ablation of ours
 
 Models
   ours       the registry's "vae" (`models/registry.py`) with the "fast" preset's VAE recipe
-             (`presets.py`: batch, peak learning rate, EMA), trained from scratch for each budget, with
+             (`presets.py`: batch, peak learning rate), trained from scratch for each budget, with
              the learning rate warmed up over the first 100 steps and decayed by a cosine in *elapsed
              time* to zero at the end of the budget (in `notaverage train` the same cosine runs over a
-             step budget).
+             step budget). It uses the product's fused Adam (`training.make_optimizer`); `--lr`
+             replaces the peak learning rate.
   reference  written here from the description of `../shared/bench/anchor_vae.py conv` (not imported,
              so this works on any clone): two stride-2 convs (32, 64 channels, SiLU) + dense 256,
              z = 32, mirrored decoder, Adam 1e-3 constant, batch 128, no schedule, no tricks. It trains
              once and is evaluated when its training time reaches each budget, as the shared script does.
 Both train on full MNIST (or whatever `--data-dir` holds), dynamically binarised (a fresh Bernoulli
-draw of every batch), Bernoulli decoder, N(0, I) prior, 2 torch threads. Training time counts only
+draw of every batch), Bernoulli decoder, N(0, I) prior, 2 torch threads, denormal floats flushed
+to zero (importing `notaverage.models` does that for the whole process). Training time counts only
 the training steps; evaluation is not counted. The two are interleaved budget by budget, so load from
 other jobs on the machine falls on both alike (it still changes the absolute figures: say so).
 
