@@ -67,7 +67,7 @@ def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
 
 
 def make_optimizer(model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
-    """Adam, fused into one kernel per step: the same update in fewer passes over memory, about 10 %
+    """Adam, fused into one kernel per step: the same update in fewer passes over memory, about 9 %
     more images/s for the VAE on 2 CPU cores (docs/RESULTS.md, "Throughput")."""
     return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
 
