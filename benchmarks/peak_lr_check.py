@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality_vs_time import test_set  # noqa: E402
 
 from notaverage.data.mnist import as_float, load_mnist  # noqa: E402
-from notaverage.metrics import iwae_nll  # noqa: E402
+from notaverage.metrics import model_iwae_nll  # noqa: E402
 from notaverage.metrics.model_check import check_autoencoder  # noqa: E402
 from notaverage.models.registry import CHECK_JUDGE, MODELS  # noqa: E402
 from notaverage.presets import PRESETS  # noqa: E402
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
         model = MODELS["vae"].build()
         history = fit(model, train, None, dataclasses.replace(PRESETS["fast"]["vae"], lr=lr), progress=False)
         check = check_autoencoder(model.encode, model.decode, judge.predict, test, data.test_labels)
-        nll = iwae_nll(model.encode_t, model.decode_logits_t, binary, k=100, seed=0)
+        nll = model_iwae_nll(model, binary, k=100, seed=0)
         print(json.dumps({"peak_lr": lr, "train_seconds": history["seconds"],
                           "images_per_second": history["images_per_second"],
                           "nll_k100": round(float(nll.mean()), 2), **check}), flush=True)

@@ -43,7 +43,7 @@ from torch import nn
 
 from notaverage.data.mnist import as_float, load_mnist
 from notaverage.fileio import atomic_write_text
-from notaverage.metrics import iwae_nll
+from notaverage.metrics import model_iwae_nll
 from notaverage.models.reference_vae import ReferenceVAE
 from notaverage.models.registry import MODELS
 from notaverage.presets import PRESETS
@@ -136,7 +136,7 @@ def test_set(data, n_test: int) -> np.ndarray:
 def score(trainer: Trainer, name: str, minutes: float, binary: np.ndarray, k: int, seed: int) -> dict:
     started = time.monotonic()
     model = trainer.evaluated_model()
-    nll = iwae_nll(model.encode_t, model.decode_logits_t, binary, k=k, seed=seed)
+    nll = model_iwae_nll(model, binary, k=k, seed=seed)
     row = {"model": name, "minutes": minutes, "nll": round(float(nll.mean()), 3),
            "ci95": round(1.96 * float(nll.std(ddof=1)) / math.sqrt(len(nll)), 3),
            "epochs": round(trainer.epochs, 3), "steps": trainer.steps,

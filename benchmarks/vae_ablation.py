@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality_vs_time import ReferenceVAE, Trainer, make_clock, test_set  # noqa: E402
 
 from notaverage.data.mnist import as_float, load_mnist  # noqa: E402
-from notaverage.metrics import iwae_nll  # noqa: E402
+from notaverage.metrics import model_iwae_nll  # noqa: E402
 from notaverage.metrics.model_check import active_units  # noqa: E402
 from notaverage.models.vae import ConvVAE, VAEConfig  # noqa: E402
 
@@ -47,7 +47,7 @@ def main() -> int:
     started = time.time()
     trainer.train_until(seconds)
     model = trainer.evaluated_model()
-    nll = iwae_nll(model.encode_t, model.decode_logits_t, test_set(data, 500), k=k, seed=0)
+    nll = model_iwae_nll(model, test_set(data, 500), k=k, seed=0)
     with torch.no_grad():
         codes = model.encode_t(torch.from_numpy(as_float(data.test_images[:2000])).reshape(-1, 1, 28, 28))[0]
     print(json.dumps({"name": name, "minutes": minutes, "nll": round(float(nll.mean()), 2),

@@ -128,7 +128,7 @@ class HybridResult:
     `start_p_b` the same at the point of the straight path where the search started (`start_t`).
     `realism`: distance from `z` to the nearest code of a real digit, in units of the median
     nearest-code distance among real digits (about 1 = as typical as a real digit; NaN when no
-    reference codes were given). `prior_logpdf`: log N(z; 0, I), the VAE prior's density.
+    reference codes were given). `prior_logpdf`: log p(z), the VAE prior's density (N(0, I) or learned).
     """
 
     image: np.ndarray  # (28, 28) float32, the decoder's mean image
@@ -151,9 +151,12 @@ class HybridResult:
         return abs(self.start_p_a - self.start_p_b)
 
 
-def _prior_logpdf(z: np.ndarray) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64).reshape(len(z), -1)
-    return -0.5 * (z.shape[1] * np.log(2 * np.pi) + (z ** 2).sum(axis=1))
+def _log_prior(vae, z):
+    """log p(z) under the VAE's prior (torch, differentiable): its `log_prior_t` (a learned prior),
+    else N(0, I)."""
+    if hasattr(vae, "log_prior_t"):
+        return vae.log_prior_t(z)
+    return -0.5 * (np.log(2 * np.pi) + z ** 2).sum(dim=-1)
 
 
 def _code_scale(reference_codes: np.ndarray, max_codes: int = 2000, seed: int = 0) -> float:
@@ -267,13 +270,14 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
 
         (a − b)²  −  balance_weight · (a + b)                  both equally, and both high
         + realism_weight · relu(r(z) − 1)²                      stay where real digits' codes live
-        + prior_weight · ‖z‖² / 2                               and inside the prior
+        − prior_weight · log p(z)                               and inside the prior
 
     Why both penalties: the judge alone is easy to fool (an off-manifold code can decode to a
     smudge the judge calls 50/50). The main guard is *realism* r(z) = distance to the nearest code
     of a real digit (`reference_codes`, e.g. encoded test digits) over the median such distance
     among real digits; the hinge at 1 lets z move freely inside the cloud of real codes. The prior
-    term is a weak backstop (N(0, I) density alone pulls codes toward a blurry "average digit").
+    term is a weak backstop (under N(0, I), log p(z) = −‖z‖²/2 + const; that density alone pulls
+    codes toward a blurry "average digit").
 
     Returns the `n_results` best distinct results (lowest objective at the best iterate of each
     start), best first.
@@ -301,7 +305,7 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
 
     def objective(z):
         logp = _perturbed_log_probs(vae, judges, z, s.n_perturb, s.perturb_sigma, generator, s.max_shift)
-        loss = _torn_loss(logp, class_a, class_b, s.balance_weight) + s.prior_weight * 0.5 * (z ** 2).sum(1)
+        loss = _torn_loss(logp, class_a, class_b, s.balance_weight) - s.prior_weight * _log_prior(vae, z)
         if ref is not None:
             loss = loss + s.realism_weight * F.relu(torch.cdist(z, ref).min(dim=1).values / scale - 1.0) ** 2
         return loss
@@ -320,7 +324,8 @@ def hybrid_search(vae, judge, image_a: np.ndarray, image_b: np.ndarray, class_a:
     probs = judge.predict_proba(images)
     start_probs = judge.predict_proba(vae.decode(start.numpy()))
     realism = code_realism(best, reference_codes, scale) if use_realism else np.full(n_starts, np.nan)
-    prior = _prior_logpdf(best)
+    with torch.no_grad():
+        prior = _log_prior(vae, best_z).double().numpy()
     chosen = _distinct(images, np.argsort(best_loss.numpy(), kind="stable"), n_results)
     return [HybridResult(images[i], best[i], float(probs[i, class_a]), float(probs[i, class_b]),
                          float(realism[i]), float(prior[i]), float(ts[i]), float(start_probs[i, class_a]),

@@ -22,7 +22,7 @@ from notaverage.latent import latent_traversals
 from notaverage.metrics import (
     dynamic_binarize,
     frechet_distance,
-    iwae_nll,
+    model_iwae_nll,
     judge_confidence,
     nearest_neighbour_gallery,
     wilson,
@@ -59,15 +59,16 @@ def recognition(ctx: Context) -> SectionResult:
 
 
 def prior_samples(ctx: Context) -> np.ndarray:
+    """Decoded seeded draws from the VAE's own prior (N(0, I), or its learned mixture)."""
     vae, cfg = ctx.models["vae"], ctx.config
-    z = np.random.default_rng(cfg.seed + 1).standard_normal((cfg.n_samples, vae.config.latent_dim))
-    return vae.decode(z.astype(np.float32))
+    return vae.decode(vae.sample_codes(cfg.n_samples, seed=cfg.seed + 1))
 
 
-def novelty(ctx: Context, samples: np.ndarray, what: str = "samples from the prior N(0, I)") -> SectionResult:
+def novelty(ctx: Context, samples: np.ndarray, what: str | None = None) -> SectionResult:
     """The copying test (pixel and judge-feature space, T = every training digit, read against
     held-out real digits' spread) and the judge's confidence against real digits' 10th percentile."""
     cfg = ctx.config
+    what = what or f"samples from the prior ({ctx.models['vae'].prior_name})"
     pixel, feature = ctx.copying(samples, "pixel"), ctx.copying(samples, "feature")
     blurred = blur_matched_copying(ctx, len(samples))
     distances, _, nn_seconds = ctx.nearest_train(samples)
@@ -254,7 +255,7 @@ def nll_test_set(test_images: np.ndarray, n_images: int) -> np.ndarray:
 def _nll(model, binary: np.ndarray, cfg) -> np.ndarray:
     model.eval()
     with torch.no_grad():
-        return iwae_nll(model.encode_t, model.decode_logits_t, binary, k=cfg.nll_k, seed=cfg.seed)
+        return model_iwae_nll(model, binary, k=cfg.nll_k, seed=cfg.seed)
 
 
 def likelihood(ctx: Context, training: dict) -> dict:

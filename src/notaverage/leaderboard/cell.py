@@ -32,7 +32,7 @@ from notaverage.evidence.blends import Ruler, model_paths, path_metrics, pixel_p
 from notaverage.latent import hybrid_search
 from notaverage.leaderboard.budgets import BUDGETS, HYBRID_CLASSES, STRIP_PAIRS, STRIP_STEPS, ZooBudget
 from notaverage.leaderboard.models import ZOO_MODELS
-from notaverage.metrics import data_copying_test, iwae_nll, paired_difference_ci, reference_nn_median
+from notaverage.metrics import data_copying_test, model_iwae_nll, paired_difference_ci, reference_nn_median
 from notaverage.metrics.generative import dynamic_binarize
 from notaverage.metrics.model_check import check_autoencoder
 from notaverage.store import save_model
@@ -97,14 +97,16 @@ def _nll(model, test: np.ndarray, budget: ZooBudget, seed: int) -> float | None:
     if not isinstance(model, ConvVAE | BetaVAE):
         return None
     binary = dynamic_binarize(test[: budget.nll_digits], seed=seed)
-    return float(iwae_nll(model.encode_t, model.decode_logits_t, binary, k=budget.nll_k, seed=seed).mean())
+    return float(model_iwae_nll(model, binary, k=budget.nll_k, seed=seed).mean())
 
 
 def _samples(model, train: np.ndarray, n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
     if isinstance(model, ConditionalVAE):
         return np.concatenate([model.sample_class(d, n // 10 + 1, seed + d) for d in range(10)])[:n]
-    if isinstance(model, ConvVAE | BetaVAE):
+    if isinstance(model, ConvVAE):
+        return model.decode(model.sample_codes(n, seed=seed + 1))
+    if isinstance(model, BetaVAE):
         return model.decode(rng.standard_normal((n, model.config.latent_dim)).astype(np.float32))
     codes = model.encode(train[:5000])  # no prior: a Gaussian fitted to the training codes
     z = rng.multivariate_normal(codes.mean(axis=0), np.cov(codes, rowvar=False), size=n)

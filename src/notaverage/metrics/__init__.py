@@ -9,6 +9,7 @@ from notaverage.metrics.generative import (
     frechet_distance_from_stats,
     gaussian_stats,
     iwae_nll,
+    model_iwae_nll,
 )
 from notaverage.metrics.neighbors import nearest_neighbors, nearest_training_digits
 from notaverage.metrics.novelty import (
@@ -57,6 +58,7 @@ __all__ = [
     "frechet_distance_from_stats",
     "gaussian_stats",
     "iwae_nll",
+    "model_iwae_nll",
     "judge_confidence",
     "judge_entropy",
     "manifold_distance_ratio",

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 EncodeFn = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 DecodeLogitsFn = Callable[[torch.Tensor], torch.Tensor]
+LogPriorFn = Callable[[torch.Tensor], torch.Tensor]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -34,6 +35,10 @@ def _gaussian_log_density(x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
     return -0.5 * (_LOG_2PI + logvar + (x - mu).pow(2) * torch.exp(-logvar)).sum(dim=-1)
 
 
+def standard_normal_log_density(z: torch.Tensor) -> torch.Tensor:
+    return -0.5 * (_LOG_2PI + z.pow(2)).sum(dim=-1)
+
+
 def _log_weights(
     x: torch.Tensor,
     mu: torch.Tensor,
@@ -41,13 +46,14 @@ def _log_weights(
     decode_logits_fn: DecodeLogitsFn,
     n_samples: int,
     generator: torch.Generator,
+    log_prior_fn: LogPriorFn | None = None,
 ) -> torch.Tensor:
     """log p(x|z) + log p(z) − log q(z|x) for n_samples draws z ~ q(z|x): (n_samples, B)."""
     b, dim = mu.shape
     eps = torch.randn((n_samples, b, dim), generator=generator).to(mu)
     z = mu + torch.exp(0.5 * logvar) * eps
     log_q = _gaussian_log_density(z, mu, logvar)
-    log_prior = -0.5 * (_LOG_2PI + z.pow(2)).sum(dim=-1)
+    log_prior = standard_normal_log_density(z) if log_prior_fn is None else log_prior_fn(z)
     logits = decode_logits_fn(z.reshape(n_samples * b, dim)).reshape(n_samples, b, -1)
     target = x.reshape(1, b, -1).expand_as(logits)
     log_px = -F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(dim=-1)
@@ -63,14 +69,16 @@ def iwae_nll(
     sample_chunk: int = 100,
     seed: int = 0,
     device: str | torch.device = "cpu",
+    log_prior_fn: LogPriorFn | None = None,
 ) -> np.ndarray:
     """Importance-weighted estimate of −log p(x) in nats per image (Burda et al. 2016).
 
     −log (1/k) Σ_j p(x|z_j) p(z_j) / q(z_j|x), z_j ~ q(z|x) = N(mu, diag(exp(logvar))), prior
-    N(0, I), Bernoulli decoder. It upper-bounds the true NLL and tightens as k grows (k=1 is the
-    negative ELBO). `encode_fn(x)` takes (B, 1, 28, 28) float tensors and returns (mu, logvar) of
-    shape (B, D); `decode_logits_fn(z)` maps (B', D) to Bernoulli logits (B', 1, 28, 28). Put
-    the model in eval mode first. The k samples are drawn `sample_chunk` at a time, so memory
+    N(0, I) unless `log_prior_fn(z)` gives log p(z) (a learned prior), Bernoulli decoder. It
+    upper-bounds the true NLL and tightens as k grows (k=1 is the negative ELBO). `encode_fn(x)`
+    takes (B, 1, 28, 28) float tensors and returns (mu, logvar) of shape (B, D);
+    `decode_logits_fn(z)` maps (B', D) to Bernoulli logits (B', 1, 28, 28). Put the model in eval
+    mode first. The k samples are drawn `sample_chunk` at a time, so memory
     holds batch_size × sample_chunk decoded images. Returns (N,) float64.
     """
     images = np.asarray(binary_images, dtype=np.float32)
@@ -85,11 +93,19 @@ def iwae_nll(
             chunks = []
             for done in range(0, k, sample_chunk):
                 n = min(sample_chunk, k - done)
-                chunks.append(_log_weights(x, mu, logvar, decode_logits_fn, n, generator).double())
+                log_w = _log_weights(x, mu, logvar, decode_logits_fn, n, generator, log_prior_fn)
+                chunks.append(log_w.double())
             log_w = torch.cat(chunks, dim=0)
             log_px = torch.logsumexp(log_w, dim=0) - math.log(k)
             out[start : start + len(x)] = (-log_px).cpu().numpy()
     return out
+
+
+def model_iwae_nll(model, binary_images: np.ndarray, **kwargs) -> np.ndarray:
+    """`iwae_nll` of a VAE with the torch face (`encode_t`, `decode_logits_t`, and `log_prior_t`
+    when its prior is not N(0, I)); keyword arguments as for `iwae_nll`."""
+    return iwae_nll(model.encode_t, model.decode_logits_t, binary_images,
+                    log_prior_fn=getattr(model, "log_prior_t", None), **kwargs)
 
 
 def gaussian_stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

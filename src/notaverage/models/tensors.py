@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -20,7 +22,19 @@ def images_to_tensor(images: np.ndarray, size: int = 28) -> torch.Tensor:
 
 class GaussianVAENumpyFace:
     """`encode`/`decode` on numpy arrays for a 28x28 VAE whose `encode_t` gives (mu, logvar) and whose
-    `decode_logits_t` gives Bernoulli logits: the face every tool (blends, metrics, report) calls."""
+    `decode_logits_t` gives Bernoulli logits: the face every tool (blends, metrics, report) calls.
+
+    The prior is N(0, I) unless the model overrides `log_prior_t` and `sample_codes`."""
+
+    prior_name = "N(0, I)"
+
+    def log_prior_t(self, z: torch.Tensor) -> torch.Tensor:
+        """log p(z) summed over the last axis: the prior's density, which the NLL bound needs."""
+        return -0.5 * (math.log(2.0 * math.pi) + z.pow(2)).sum(dim=-1)
+
+    def sample_codes(self, n: int, seed: int = 0) -> np.ndarray:
+        """n seeded draws from the prior, (n, latent_dim) float32."""
+        return np.random.default_rng(seed).standard_normal((n, self.config.latent_dim)).astype(np.float32)
 
     @torch.no_grad()
     def encode(self, images: np.ndarray) -> np.ndarray:

@@ -1,14 +1,17 @@
 """A convolutional VAE: the generative model whose latent blends we compare with pixel averages.
 
 Shape and size were chosen by measurement (docs/RESULTS.md, ablation table): at a fixed CPU budget
-the widths of the shared reference recipe (32/64 channels, dense 256) with SiLU, plus one more
-3x3 convolution at each decoder resolution, reach a lower test NLL than narrower or deeper variants.
+the widths of the shared reference recipe (32/64 channels, dense 256) with SiLU reach a lower test
+NLL than narrower or deeper variants, and a learned prior (a mixture of Gaussians, trained with the
+rest) gains about 2 nats over N(0, I) at the same budget and makes prior samples read as digits.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -25,6 +28,7 @@ class VAEConfig:
     hidden: int = 256
     activation: str = "relu"  # "identity" removes every nonlinearity (the report's ablation)
     decoder_extra: int = 0  # extra 3x3 convolutions in the decoder at 14x14 (a stronger decoder)
+    prior_components: int = 0  # 0: the prior is N(0, I); K > 0: a learned mixture of K Gaussians
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -34,6 +38,36 @@ def _activation(name: str) -> nn.Module:
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]()
+
+
+def _gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    return -0.5 * (math.log(2.0 * math.pi) + logvar + (z - mu).pow(2) * torch.exp(-logvar)).sum(dim=-1)
+
+
+class MixturePrior(nn.Module):
+    """p(z) = sum_k w_k N(z; m_k, diag(exp(s_k))), every parameter learned with the VAE.
+
+    Why: N(0, I) forces the codes of ten digit classes into one round blob, which costs nats (the
+    KL term pays for the mismatch) and leaves holes that decode to smudges. A mixture lets the prior
+    follow the codes (the MoG baseline of Tomczak & Welling's VampPrior paper, 2018); with K = 100 it
+    costs nothing measurable per step, unlike the VampPrior's encoder pass over pseudo-inputs."""
+
+    def __init__(self, components: int, latent_dim: int):
+        super().__init__()
+        self.means = nn.Parameter(0.5 * torch.randn(components, latent_dim))
+        self.logvars = nn.Parameter(torch.zeros(components, latent_dim))
+        self.logits = nn.Parameter(torch.zeros(components))
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        per_component = _gaussian_log_density(z.unsqueeze(-2), self.means, self.logvars)
+        return torch.logsumexp(per_component + torch.log_softmax(self.logits, dim=0), dim=-1)
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int) -> torch.Tensor:
+        generator = torch.Generator().manual_seed(seed)
+        which = torch.multinomial(torch.softmax(self.logits, dim=0), n, replacement=True, generator=generator)
+        noise = torch.randn((n, self.means.shape[1]), generator=generator)
+        return self.means[which] + torch.exp(0.5 * self.logvars[which]) * noise
 
 
 class ConvVAE(GaussianVAENumpyFace, nn.Module):
@@ -68,6 +102,10 @@ class ConvVAE(GaussianVAENumpyFace, nn.Module):
             *extra,
             nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),  # 14 -> 28, logits
         )
+        k = self.config.prior_components
+        self.prior = MixturePrior(k, z) if k else None
+        if k:
+            self.prior_name = f"a learned mixture of {k} Gaussians"
 
     # --- torch face, used by training and the NLL bound -------------------------------------
     def encode_t(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,14 +115,21 @@ class ConvVAE(GaussianVAENumpyFace, nn.Module):
     def decode_logits_t(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        mu, logvar = self.encode_t(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)  # reparameterisation trick
-        return self.decode_logits_t(z), mu, logvar
+    def log_prior_t(self, z: torch.Tensor) -> torch.Tensor:
+        return super().log_prior_t(z) if self.prior is None else self.prior.log_prob(z)
+
+    def sample_codes(self, n: int, seed: int = 0) -> np.ndarray:
+        return super().sample_codes(n, seed) if self.prior is None else self.prior.sample(n, seed).numpy()
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """Negative ELBO per image, in nats (Bernoulli likelihood, standard normal prior)."""
-        logits, mu, logvar = self(x)
-        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
-        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        """Negative ELBO per image, in nats (Bernoulli likelihood). The KL term is exact for the
+        N(0, I) prior; for the mixture it has no closed form and is the one-sample estimate
+        log q(z|x) - log p(z) at the z that was decoded."""
+        mu, logvar = self.encode_t(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)  # reparameterisation trick
+        recon = F.binary_cross_entropy_with_logits(self.decode_logits_t(z), x, reduction="sum")
+        if self.prior is None:
+            kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        else:
+            kl = torch.sum(_gaussian_log_density(z, mu, logvar) - self.prior.log_prob(z))
         return (recon + kl) / x.shape[0]
