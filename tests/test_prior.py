@@ -82,3 +82,16 @@ def test_the_bound_uses_the_learned_prior():
     assert after > before + 10
     ignoring_prior = iwae_nll(mixture.encode_t, mixture.decode_logits_t, binary, k=20).mean()
     assert ignoring_prior == pytest.approx(before, rel=1e-6)
+
+
+def test_the_ablation_differs_from_the_vae_only_in_its_nonlinearities():
+    """The no-activation VAE keeps every width of the default VAE; it drops the hidden activations
+    and the mixture prior (a mixture of linear models is not linear), nothing else."""
+    from dataclasses import replace
+
+    from notaverage.models.registry import ABLATION, MODELS, VAE
+
+    ablation = MODELS[ABLATION].config
+    assert (ablation.activation, ablation.prior_components) == ("identity", 0)
+    assert VAE.prior_components > 0
+    assert replace(ablation, activation=VAE.activation, prior_components=VAE.prior_components) == VAE

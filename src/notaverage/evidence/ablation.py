@@ -1,6 +1,7 @@
 """Section (e): does the nonlinearity make the difference? Two ablations, each with its output link:
 
-- `vae_identity`: the VAE with every hidden activation removed, still decoding through a sigmoid
+- `vae_identity`: the VAE with every hidden activation removed and its prior N(0, I) (the default
+  VAE's mixture prior would make it a mixture of linear models), still decoding through a sigmoid
   (Bernoulli output): linear but for the output link;
 - probabilistic PCA: no nonlinearity at all, Gaussian output (identity link).
 
