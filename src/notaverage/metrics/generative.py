@@ -35,7 +35,7 @@ def _gaussian_log_density(x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
     return -0.5 * (_LOG_2PI + logvar + (x - mu).pow(2) * torch.exp(-logvar)).sum(dim=-1)
 
 
-def standard_normal_log_density(z: torch.Tensor) -> torch.Tensor:
+def _standard_normal_log_density(z: torch.Tensor) -> torch.Tensor:
     return -0.5 * (_LOG_2PI + z.pow(2)).sum(dim=-1)
 
 
@@ -53,7 +53,7 @@ def _log_weights(
     eps = torch.randn((n_samples, b, dim), generator=generator).to(mu)
     z = mu + torch.exp(0.5 * logvar) * eps
     log_q = _gaussian_log_density(z, mu, logvar)
-    log_prior = standard_normal_log_density(z) if log_prior_fn is None else log_prior_fn(z)
+    log_prior = _standard_normal_log_density(z) if log_prior_fn is None else log_prior_fn(z)
     logits = decode_logits_fn(z.reshape(n_samples * b, dim)).reshape(n_samples, b, -1)
     target = x.reshape(1, b, -1).expand_as(logits)
     log_px = -F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(dim=-1)
