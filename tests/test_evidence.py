@@ -191,3 +191,17 @@ def test_the_ablation_table_names_the_vae_s_real_activation():
     relu = ConvVAE(VAEConfig(activation="relu"))
     assert output_link("vae", relu) == "Bernoulli (sigmoid), relu hidden layers"
     assert output_link("vae_identity", None) == "Bernoulli (sigmoid), no hidden activations"
+
+
+def test_the_feature_space_manifold_ratio_reads_real_digits_as_1_and_copies_as_0(small_mnist, small_models):
+    """The ablation's side reading: held-out real digits have median ratio 1 by construction, a
+    training digit of the manifold-ratio set is its own nearest neighbour (ratio 0), and noise is far."""
+    from notaverage.evidence.ablation import feature_ratio
+    from notaverage.evidence.context import Context, EvidenceConfig
+
+    ctx = Context({"judge": small_models["judge"]}, small_mnist, EvidenceConfig(n_reference=200),
+                  log=lambda *a: None)
+    assert np.median(feature_ratio(ctx, ctx.reference)) == pytest.approx(1.0, abs=1e-6)
+    assert np.allclose(feature_ratio(ctx, ctx.ruler.nn_train[:20]), 0.0, atol=1e-3)
+    noise = np.random.default_rng(0).random((20, 28, 28)).astype(np.float32)
+    assert np.median(feature_ratio(ctx, noise)) > 2.0

@@ -7,6 +7,10 @@
 
 The measure: how far a model's latent midpoint is from the pixel blend of its own two
 reconstructions, relative to the distance between those reconstructions (0 for any affine decoder).
+
+Beside the verdict, not part of it (its parts were fixed before this reading was added): the
+midpoint manifold ratio in the judge's feature space, because pixel L2 can put a smooth image
+closer to many training digits than a sharp one (docs/METRICS.md, "Blur, not copying").
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from notaverage.evidence import verdicts
 from notaverage.evidence.blends import model_paths, path_metrics, reconstruct
 from notaverage.evidence.context import Context
 from notaverage.evidence.results import BlendDrawing, SectionResult
-from notaverage.metrics import relative_recon_blend_distance
+from notaverage.metrics import nearest_training_digits, relative_recon_blend_distance
 from notaverage.models.ppca import ProbabilisticPCA
 
 LINKS = {  # the VAE's hidden activation is read from its config (`output_link`)
@@ -39,10 +43,23 @@ def fit_ppca(ctx: Context) -> ProbabilisticPCA:
     return ProbabilisticPCA().fit(ctx.ruler.nn_train, seed=ctx.config.seed)
 
 
+def feature_ratio(ctx: Context, images: np.ndarray) -> np.ndarray:
+    """The manifold ratio in the judge's penultimate-layer features: distance to the nearest of the
+    manifold-ratio training digits over the median of that distance for held-out real digits."""
+    if "feature_ratio" not in ctx._copying:
+        train = ctx.judge.features(ctx.ruler.nn_train)
+        reference, _ = nearest_training_digits(ctx.judge.features(ctx.reference), train, k=1)
+        ctx._copying["feature_ratio"] = (train, float(np.median(reference[:, 0])))
+    train, median = ctx._copying["feature_ratio"]
+    distances, _ = nearest_training_digits(ctx.judge.features(images), train, k=1)
+    return distances[:, 0].astype(np.float64) / median
+
+
 def model_measures(ctx: Context, model, a, b, ca, cb) -> tuple[np.ndarray, dict]:
     path = model_paths(model, a, b, ctx.config.steps, clip=True)
     rel = relative_recon_blend_distance(path, reconstruct(model, a), reconstruct(model, b))
-    return path, {"rel": rel, **path_metrics(path, ca, cb, ctx.ruler)}
+    measures = path_metrics(path, ca, cb, ctx.ruler)
+    return path, {"rel": rel, **measures, "feature_ratio_mid": feature_ratio(ctx, measures["_mid_images"])}
 
 
 def ablation_tests(ctx: Context, tested: dict, identity: dict, ppca: dict) -> tuple[dict, verdicts.Verdict]:
@@ -72,11 +89,15 @@ def ablation(ctx: Context, pairs: np.ndarray, ppca: ProbabilisticPCA) -> Section
     for name, model in models.items():
         paths[name], measures[name] = model_measures(ctx, model, a, b, ca, cb)
     diffs, verdict = ablation_tests(ctx, measures["vae"], measures["vae_identity"], measures["ppca"])
+    diffs["feature_ratio_mid_identity_minus_vae"] = ctx.paired(  # beside the verdict, not part of it
+        measures["vae_identity"]["feature_ratio_mid"], measures["vae"]["feature_ratio_mid"]
+    )
     out = {
         name: {
             "output_link": output_link(name, models[name]),
             "recon_blend_distance_mid": ctx.boot(m["rel"], np.mean).as_dict(),
             "ratio_mid": ctx.boot(m["ratio_mid"]).as_dict(),
+            "feature_ratio_mid": ctx.boot(m["feature_ratio_mid"]).as_dict(),
             "confidence_mid": ctx.boot(m["confidence_mid"], np.mean).as_dict(),
         }
         for name, m in measures.items()

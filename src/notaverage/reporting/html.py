@@ -111,11 +111,13 @@ JSON_KEYS = (
     *(
         f"ablation.models.{n}.{m}"
         for n in ("vae", "vae_identity", "ppca", "linear")
-        for m in ("output_link", "recon_blend_distance_mid", "ratio_mid", "confidence_mid")
+        for m in ("output_link", "recon_blend_distance_mid", "ratio_mid", "feature_ratio_mid",
+                  "confidence_mid")
     ),
     "ablation.recon_blend_distance_mid_vae_minus_identity",
     "ablation.recon_blend_distance_mid_vae_minus_ppca",
     "ablation.ratio_mid_identity_minus_vae",
+    "ablation.feature_ratio_mid_identity_minus_vae",
     "ablation.verdict",
     "traversals.variance_ratio",
     "traversals.n_directions",
@@ -306,7 +308,10 @@ def _later_sections(n: dict, figs: dict) -> list[str]:
     a = n["ablation"]
     rows = [
         [name, a["models"][name]["output_link"]]
-        + [_iv(a["models"][name][m]) for m in ("recon_blend_distance_mid", "ratio_mid", "confidence_mid")]
+        + [
+            _iv(a["models"][name][m])
+            for m in ("recon_blend_distance_mid", "ratio_mid", "feature_ratio_mid", "confidence_mid")
+        ]
         for name in a["models"]
     ]
     out = [
@@ -315,7 +320,10 @@ def _later_sections(n: dict, figs: dict) -> list[str]:
             f"Two ablations on the same {a['n_pairs']:,} pairs: the VAE with every hidden activation removed "
             "(still a sigmoid output), and probabilistic PCA (no nonlinearity, Gaussian output). Distance of "
             "the midpoint from the blend of the model's own reconstructions, relative to the distance "
-            "between those reconstructions (0 for an affine decoder).",
+            "between those reconstructions (0 for an affine decoder). Beside the verdict, not part of it: "
+            "the midpoint manifold ratio in the judge's feature space, where a smooth image is not pulled "
+            "toward the training digits as it is in pixel L2; no-activation VAE minus VAE "
+            f"{_iv(a['feature_ratio_mid_identity_minus_vae'])} (paired).",
             a["verdict"],
             _table(
                 [
@@ -323,6 +331,7 @@ def _later_sections(n: dict, figs: dict) -> list[str]:
                     "output link",
                     "relative distance from own recon blend",
                     "manifold ratio",
+                    "manifold ratio, judge features",
                     "judge confidence",
                 ],
                 rows,
