@@ -67,7 +67,9 @@ def verdict_rows(n: dict) -> list[tuple[str, str]]:
                    f"{iv(h['ratio_hybrid_minus_pixel_average'])}; hybrids {copying(h['copying'])}"),
         ("ablation", f"relative distance from own recon blend: {own}; VAE − no-activation "
                      f"{iv(a['recon_blend_distance_mid_vae_minus_identity'])}; VAE − PPCA "
-                     f"{iv(a['recon_blend_distance_mid_vae_minus_ppca'])}"),
+                     f"{iv(a['recon_blend_distance_mid_vae_minus_ppca'])}; midpoint manifold ratio "
+                     f"no-activation − VAE {iv(a['ratio_mid_identity_minus_vae'])} (beside it, not in it: "
+                     f"the same in judge features {iv(a['feature_ratio_mid_identity_minus_vae'])})"),
         ("traversals", f"traversal ratio {iv(t['ratio_median'])} vs pixel midpoints "
                        f"{iv(b['paths']['pixel']['ratio_mid'])}"),
         ("likelihood", f"IWAE NLL {iv(nll['nats'], '{:.1f}')} nats vs the reference recipe's "

@@ -23,6 +23,8 @@ SPREAD = (
     "blends.midpoint_copying.c_t",
     "hybrid.transfer_rate",
     "ablation.recon_blend_distance_mid_vae_minus_identity.estimate",
+    "ablation.ratio_mid_identity_minus_vae.estimate",
+    "ablation.feature_ratio_mid_identity_minus_vae.estimate",
     "quality.nll.nats.estimate",
     "quality.nll.vae_minus_reference.estimate",
     "quality.frechet.vae_midpoints.estimate",
