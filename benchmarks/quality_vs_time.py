@@ -5,6 +5,7 @@ reference recipe, side by side in one invocation.
     python benchmarks/quality_vs_time.py --minutes 1 --json quality.json          # one budget
     python benchmarks/quality_vs_time.py --minutes 0.05 --k 10 --n-test 20        # smoke test
     python benchmarks/quality_vs_time.py --minutes 10 --ours-only --lr 3e-3       # an ablation of ours
+    python benchmarks/quality_vs_time.py --minutes 10 --lr 3e-3 --decoder-extra 2 # a deeper decoder
 
 Models
   ours       the registry's "vae" (`models/registry.py`) with the "fast" preset's VAE recipe
@@ -12,7 +13,8 @@ Models
              the learning rate warmed up over the first 100 steps and decayed by a cosine in *elapsed
              time* to zero at the end of the budget (in `notaverage train` the same cosine runs over a
              step budget). It uses the product's fused Adam (`training.make_optimizer`); `--lr`
-             replaces the peak learning rate.
+             replaces the peak learning rate, `--decoder-extra N` gives its decoder N more 3x3
+             convolutions at 14x14 (`VAEConfig.decoder_extra`; the default has none).
   reference  written here from the description of `../shared/bench/anchor_vae.py conv` (not imported,
              so this works on any clone): two stride-2 convs (32, 64 channels, SiLU) + dense 256,
              z = 32, mirrored decoder, Adam 1e-3 constant, batch 128, no schedule, no tricks. It trains
@@ -35,6 +37,7 @@ import copy
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +49,7 @@ from notaverage.fileio import atomic_write_text
 from notaverage.metrics import model_iwae_nll
 from notaverage.models.reference_vae import ReferenceVAE
 from notaverage.models.registry import MODELS
+from notaverage.models.vae import ConvVAE
 from notaverage.presets import PRESETS
 from notaverage.training import make_optimizer
 
@@ -109,9 +113,12 @@ class Trainer:
         return self.steps * self.batch / len(self.images)
 
 
-def ours(images: torch.Tensor, seconds: float, seed: int, clock, lr: float | None = None) -> Trainer:
-    recipe = PRESETS["fast"]["vae"]
-    return Trainer(MODELS["vae"].build(), images, lr or recipe.lr, recipe.batch_size, seed, schedule=seconds,
+def ours(images: torch.Tensor, seconds: float, seed: int, clock, lr: float | None = None,
+         decoder_extra: int | None = None) -> Trainer:
+    recipe, config = PRESETS["fast"]["vae"], MODELS["vae"].config
+    if decoder_extra is not None:
+        config = replace(config, decoder_extra=decoder_extra)
+    return Trainer(ConvVAE(config), images, lr or recipe.lr, recipe.batch_size, seed, schedule=seconds,
                    clock=clock, fast=True)
 
 
@@ -161,6 +168,8 @@ def main(argv=None) -> int:
                         help="what a budget's minutes count: wall time (default) or CPU time / threads")
     parser.add_argument("--lr", type=float, default=None,
                         help="peak learning rate of ours (default: the fast preset's), for ablations")
+    parser.add_argument("--decoder-extra", type=int, default=None, metavar="N",
+                        help="extra 3x3 convolutions in ours' decoder (default: the registry's)")
     parser.add_argument("--ours-only", action="store_true",
                         help="skip the reference (an ablation of ours; the comparison needs both)")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the results here")
@@ -171,11 +180,12 @@ def main(argv=None) -> int:
     binary = test_set(data, args.n_test)
     print(f"{data.note}; dynamically binarised; IWAE k={args.k} on the first {len(binary)} test digits "
           f"(binarised with seed 1); {args.threads} threads; {args.clock} clock; "
-          f"ours at peak learning rate {args.lr or PRESETS['fast']['vae'].lr:g}")
+          f"ours at peak learning rate {args.lr or PRESETS['fast']['vae'].lr:g}"
+          + ("" if args.decoder_extra is None else f", decoder_extra {args.decoder_extra}"))
     clock = make_clock(args.clock, args.threads)
     results, ref = [], reference(images, args.seed, clock)
     for minutes in sorted(args.minutes):
-        trainer = ours(images, minutes * 60, args.seed, clock, args.lr)
+        trainer = ours(images, minutes * 60, args.seed, clock, args.lr, args.decoder_extra)
         trainer.train_until(minutes * 60)
         results.append(score(trainer, "ours", minutes, binary, args.k, args.seed))
         if not args.ours_only:
@@ -191,6 +201,9 @@ def main(argv=None) -> int:
         atomic_write_text(args.json, json.dumps({"results": results, "k": args.k, "n_test": len(binary),
                                                  "threads": args.threads, "clock": args.clock,
                                                  "ours_peak_lr": args.lr or PRESETS["fast"]["vae"].lr,
+                                                 "ours_decoder_extra": (MODELS["vae"].config.decoder_extra
+                                                                        if args.decoder_extra is None
+                                                                        else args.decoder_extra),
                                                  "data": data.note}, indent=2))
     return 0
 
