@@ -174,6 +174,8 @@ def main(argv=None) -> int:
                         help="skip the reference (an ablation of ours; the comparison needs both)")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the results here")
     args = parser.parse_args(argv)
+    if args.decoder_extra is not None and args.decoder_extra < 0:
+        parser.error(f"--decoder-extra must be 0 or more, got {args.decoder_extra}")
     torch.set_num_threads(args.threads)
     data = load_mnist(args.data_dir, progress=False)
     images = torch.from_numpy(as_float(data.train_images)).reshape(-1, 1, 28, 28)
