@@ -45,13 +45,17 @@ def fit_ppca(ctx: Context) -> ProbabilisticPCA:
 
 def feature_ratio(ctx: Context, images: np.ndarray) -> np.ndarray:
     """The manifold ratio in the judge's penultimate-layer features: distance to the nearest of the
-    manifold-ratio training digits over the median of that distance for held-out real digits."""
+    manifold-ratio training digits over the median of that distance for held-out real digits. The
+    features are the copying test's (embedded once per report), taken at the same digits as the
+    pixel ratio's."""
     if "feature_ratio" not in ctx._copying:
-        train = ctx.judge.features(ctx.ruler.nn_train)
-        reference, _ = nearest_training_digits(ctx.judge.features(ctx.reference), train, k=1)
-        ctx._copying["feature_ratio"] = (train, float(np.median(reference[:, 0])))
-    train, median = ctx._copying["feature_ratio"]
-    distances, _ = nearest_training_digits(ctx.judge.features(images), train, k=1)
+        embed, train_all, _, pool, _ = ctx._space("feature")
+        train = train_all[ctx.nn_idx]  # ruler.nn_train is train[nn_idx]
+        reference = pool[: len(ctx.reference)]  # ctx.reference is test[ref_idx[:n_reference]]
+        distances, _ = nearest_training_digits(reference, train, k=1)
+        ctx._copying["feature_ratio"] = (embed, train, float(np.median(distances[:, 0])))
+    embed, train, median = ctx._copying["feature_ratio"]
+    distances, _ = nearest_training_digits(embed(images), train, k=1)
     return distances[:, 0].astype(np.float64) / median
 
 
