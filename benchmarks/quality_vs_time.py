@@ -5,22 +5,26 @@ reference recipe, side by side in one invocation.
     python benchmarks/quality_vs_time.py --minutes 1 --json quality.json          # one budget
     python benchmarks/quality_vs_time.py --minutes 0.05 --k 10 --n-test 20        # smoke test
     python benchmarks/quality_vs_time.py --minutes 10 --ours-only --lr 3e-3       # an ablation of ours
-    python benchmarks/quality_vs_time.py --minutes 10 --lr 3e-3 --decoder-extra 2 # a deeper decoder
+    python benchmarks/quality_vs_time.py --minutes 10 --preset quality            # the long-budget recipe
+    python benchmarks/quality_vs_time.py --minutes 10 --lr 3e-3 --decoder-extra 2 # an ablation of ours
 
 Models
-  ours       the registry's "vae" (`models/registry.py`) with the "fast" preset's VAE recipe
-             (`presets.py`: batch, peak learning rate), trained from scratch for each budget, with
-             the learning rate warmed up over the first 100 steps and decayed by a cosine in *elapsed
-             time* to zero at the end of the budget (in `notaverage train` the same cosine runs over a
-             step budget). It uses the product's fused Adam (`training.make_optimizer`); `--lr`
-             replaces the peak learning rate, `--decoder-extra N` gives its decoder N more 3x3
-             convolutions at 14x14 (`VAEConfig.decoder_extra`; the default has none).
+  ours       the registry's "vae" (`models/registry.py`) with a preset's VAE recipe (`presets.py`:
+             batch, peak learning rate, and its `MODEL_CHANGES`; `--preset`, default "fast", the one
+             `tour` trains; "quality" is the recipe for long budgets), trained from scratch for each
+             budget, with the learning rate warmed up over the first 100 steps and decayed by a
+             cosine in *elapsed time* to zero at the end of the budget (in `notaverage train` the
+             same cosine runs over a step budget). It uses the product's fused Adam
+             (`training.make_optimizer`); `--lr` replaces the peak learning rate, `--decoder-extra N`
+             gives its decoder N more 3x3 convolutions at 14x14 (`VAEConfig.decoder_extra`; fast has
+             none, quality two).
   reference  written here from the description of `../shared/bench/anchor_vae.py conv` (not imported,
              so this works on any clone): two stride-2 convs (32, 64 channels, SiLU) + dense 256,
              z = 32, mirrored decoder, Adam 1e-3 constant, batch 128, no schedule, no tricks. It trains
              once and is evaluated when its training time reaches each budget, as the shared script does.
 Both train on full MNIST (or whatever `--data-dir` holds), dynamically binarised (a fresh Bernoulli
-draw of every batch), Bernoulli decoder, N(0, I) prior, 2 torch threads, denormal floats flushed
+draw of every batch), Bernoulli decoder (ours with its learned mixture prior, the reference with
+N(0, I)), 2 torch threads, denormal floats flushed
 to zero (importing `notaverage.models` does that for the whole process). Training time counts only
 the training steps; evaluation is not counted. The two are interleaved budget by budget, so load from
 other jobs on the machine falls on both alike (it still changes the absolute figures: say so).
@@ -48,10 +52,10 @@ from notaverage.data.mnist import as_float, load_mnist
 from notaverage.fileio import atomic_write_text
 from notaverage.metrics import model_iwae_nll
 from notaverage.models.reference_vae import ReferenceVAE
-from notaverage.models.registry import MODELS
 from notaverage.models.vae import ConvVAE
 from notaverage.presets import PRESETS
 from notaverage.training import make_optimizer
+from notaverage.zoo import model_config
 
 
 class Trainer:
@@ -114,9 +118,9 @@ class Trainer:
 
 
 def ours(images: torch.Tensor, seconds: float, seed: int, clock, lr: float | None = None,
-         decoder_extra: int | None = None) -> Trainer:
-    recipe, config = PRESETS["fast"]["vae"], MODELS["vae"].config
-    if decoder_extra is not None:
+         decoder_extra: int | None = None, preset: str = "fast") -> Trainer:
+    recipe, config = PRESETS[preset]["vae"], model_config("vae", preset)
+    if decoder_extra is not None:  # an ablation
         config = replace(config, decoder_extra=decoder_extra)
     return Trainer(ConvVAE(config), images, lr or recipe.lr, recipe.batch_size, seed, schedule=seconds,
                    clock=clock, fast=True)
@@ -166,10 +170,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="what a budget's minutes count: wall time (default) or CPU time / threads")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="fast",
+                        help="whose VAE recipe and architecture ours uses (default fast, tour's)")
     parser.add_argument("--lr", type=float, default=None,
-                        help="peak learning rate of ours (default: the fast preset's), for ablations")
+                        help="peak learning rate of ours (default: the preset's), for ablations")
     parser.add_argument("--decoder-extra", type=int, default=None, metavar="N",
-                        help="extra 3x3 convolutions in ours' decoder (default: the registry's)")
+                        help="extra 3x3 convolutions in ours' decoder (default: the preset's)")
     parser.add_argument("--ours-only", action="store_true",
                         help="skip the reference (an ablation of ours; the comparison needs both)")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the results here")
@@ -180,14 +186,16 @@ def main(argv=None) -> int:
     data = load_mnist(args.data_dir, progress=False)
     images = torch.from_numpy(as_float(data.train_images)).reshape(-1, 1, 28, 28)
     binary = test_set(data, args.n_test)
+    peak_lr = args.lr or PRESETS[args.preset]["vae"].lr
+    decoder_extra = (model_config("vae", args.preset).decoder_extra if args.decoder_extra is None
+                     else args.decoder_extra)
     print(f"{data.note}; dynamically binarised; IWAE k={args.k} on the first {len(binary)} test digits "
-          f"(binarised with seed 1); {args.threads} threads; {args.clock} clock; "
-          f"ours at peak learning rate {args.lr or PRESETS['fast']['vae'].lr:g}"
-          + ("" if args.decoder_extra is None else f", decoder_extra {args.decoder_extra}"))
+          f"(binarised with seed 1); {args.threads} threads; {args.clock} clock; ours: the {args.preset} "
+          f"recipe, peak learning rate {peak_lr:g}, decoder_extra {decoder_extra}")
     clock = make_clock(args.clock, args.threads)
     results, ref = [], reference(images, args.seed, clock)
     for minutes in sorted(args.minutes):
-        trainer = ours(images, minutes * 60, args.seed, clock, args.lr, args.decoder_extra)
+        trainer = ours(images, minutes * 60, args.seed, clock, peak_lr, decoder_extra, args.preset)
         trainer.train_until(minutes * 60)
         results.append(score(trainer, "ours", minutes, binary, args.k, args.seed))
         if not args.ours_only:
@@ -202,10 +210,8 @@ def main(argv=None) -> int:
     if args.json:
         atomic_write_text(args.json, json.dumps({"results": results, "k": args.k, "n_test": len(binary),
                                                  "threads": args.threads, "clock": args.clock,
-                                                 "ours_peak_lr": args.lr or PRESETS["fast"]["vae"].lr,
-                                                 "ours_decoder_extra": (MODELS["vae"].config.decoder_extra
-                                                                        if args.decoder_extra is None
-                                                                        else args.decoder_extra),
+                                                 "ours_preset": args.preset, "ours_peak_lr": peak_lr,
+                                                 "ours_decoder_extra": decoder_extra,
                                                  "data": data.note}, indent=2))
     return 0
 

@@ -95,3 +95,28 @@ def test_the_ablation_differs_from_the_vae_only_in_its_nonlinearities():
     assert (ablation.activation, ablation.prior_components) == ("identity", 0)
     assert VAE.prior_components > 0
     assert replace(ablation, activation=VAE.activation, prior_components=VAE.prior_components) == VAE
+
+
+def test_a_preset_changes_the_vae_and_its_ablation_alike_and_nothing_else():
+    """`presets.MODEL_CHANGES`: the quality preset's deeper decoder reaches the VAE and the
+    no-activation VAE (so the ablation still differs only in its nonlinearities), leaves the fast
+    preset and the zoo's models as the registry has them, and gets its own cache folder."""
+    from dataclasses import replace
+
+    from notaverage.data import load_sample
+    from notaverage.models.registry import ABLATION, MODELS
+    from notaverage.zoo import model_config, model_folder
+
+    vae, ablation = model_config("vae", "quality"), model_config(ABLATION, "quality")
+    assert vae.decoder_extra == ablation.decoder_extra == 2
+    assert replace(ablation, activation=vae.activation, prior_components=vae.prior_components) == vae
+    assert model_config("vae", "fast") == MODELS["vae"].config and MODELS["vae"].config.decoder_extra == 0
+    assert model_config("beta_vae", "quality") == MODELS["beta_vae"].config
+    deeper = ConvVAE(vae)
+    convs = [m for m in deeper.decoder if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 2 and all(c.kernel_size == (3, 3) for c in convs)
+    data = load_sample().subset(300, 100, seed=0)
+    fast, fast_payload = model_folder("vae", "fast", data, 0)
+    quality, quality_payload = model_folder("vae", "quality", data, 0)
+    assert fast != quality and quality_payload["model"]["decoder_extra"] == 2
+    assert fast_payload["model"]["decoder_extra"] == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from notaverage.data.mnist import MnistData, as_float
 from notaverage.errors import UserError
 from notaverage.metrics.model_check import check_autoencoder, collapse_message
 from notaverage.models.registry import ABLATION, CHECK_JUDGE, LAB_MODELS, MODELS, spec
-from notaverage.presets import PRESET_NAMES, PRESETS, TrainConfig
+from notaverage.presets import MODEL_CHANGES, PRESET_NAMES, PRESETS, TrainConfig
 from notaverage.store import (
     CheckpointError,
     CorruptCheckpoint,
@@ -56,11 +56,19 @@ def train_config(name: str, preset: str) -> TrainConfig | None:
     return None if recipe is None else PRESETS[preset][recipe]
 
 
+def model_config(name: str, preset: str):
+    """The registry's hyperparameters for this model, with the preset's changes
+    (`presets.MODEL_CHANGES`) to the fields its config has."""
+    entry = spec(name)
+    changes = MODEL_CHANGES.get(preset, {}).get(entry.recipe, {})
+    return replace(entry.config, **{k: v for k, v in changes.items() if hasattr(entry.config, k)})
+
+
 def model_folder(name: str, preset: str, data: MnistData, seed: int) -> tuple[Path, dict]:
     recipe = train_config(name, preset)
     payload = {
         "name": name,
-        "model": spec(name).config.to_dict(),
+        "model": model_config(name, preset).to_dict(),
         "train": recipe.to_dict() if recipe else None,
         "data": data.fingerprint,
         "seed": seed,
@@ -115,7 +123,7 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
     # randomly in every process, so without this two runs of one command train different models.
     recipe = train_config(name, preset)
     torch.manual_seed((recipe.seed if recipe else 0) + seed)
-    model = spec(name).build()
+    model = spec(name).model_cls(model_config(name, preset))
     started = time.monotonic()
     state_dir = folder.with_name(folder.name + ".partial")
     history = _train(name, model, data, preset, seed, state_dir, resume=resume, progress=progress, log=log)
