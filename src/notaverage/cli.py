@@ -82,7 +82,8 @@ def _common(parser: argparse.ArgumentParser, out: str | None = None, pick: str |
                         help="folder with the four MNIST .gz files (default: $NOTAVERAGE_DATA, the cache, "
                              "a download, then the bundled sample)")
     parser.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET,
-                        help="training preset: fast (default), quality (longer), tiny (for --limit runs)")
+                        help="training preset: fast (default), quality (longer, deeper decoder), "
+                             "tiny (for --limit runs)")
     parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="use only N training digits (a quick look; models are cached per limit)")
     parser.add_argument("--train-seed", type=_whole, default=0, metavar="N",
