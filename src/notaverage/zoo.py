@@ -123,7 +123,7 @@ def get_model(name: str, data: MnistData, preset: str = "fast", seed: int = 0, *
     # randomly in every process, so without this two runs of one command train different models.
     recipe = train_config(name, preset)
     torch.manual_seed((recipe.seed if recipe else 0) + seed)
-    model = spec(name).model_cls(model_config(name, preset))
+    model = spec(name).build(model_config(name, preset))
     started = time.monotonic()
     state_dir = folder.with_name(folder.name + ".partial")
     history = _train(name, model, data, preset, seed, state_dir, resume=resume, progress=progress, log=log)

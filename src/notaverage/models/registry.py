@@ -33,8 +33,9 @@ class ModelSpec:
     labels: bool = False  # trained on (image, label) pairs
     summary: str = ""
 
-    def build(self):
-        return self.model_cls(self.config)
+    def build(self, config=None):
+        """The model with these hyperparameters, or with `config` (a preset's changes: `zoo.model_config`)."""
+        return self.model_cls(self.config if config is None else config)
 
     @property
     def autoencoder(self) -> bool:
