@@ -44,6 +44,59 @@ def test_mixture_samples_follow_the_weights_and_the_seed():
     assert not np.array_equal(z, prior.sample(5000, seed=8).numpy())
 
 
+def _full_prior(seed: int) -> MixturePrior:
+    """A full-covariance mixture of 3 components in 4-d with every parameter drawn at random."""
+    prior = MixturePrior(3, 4, full=True)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in prior.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator))
+    return prior
+
+
+def test_full_covariance_density_matches_the_multivariate_normal_formula():
+    prior = _full_prior(0)
+    u = prior.precision_factor().detach().double().numpy()
+    covariances = np.linalg.inv(u @ u.transpose(0, 2, 1))  # S_k = (U_k U_k^T)^-1
+    weights = torch.softmax(prior.logits, 0).detach().double().numpy()
+    means = prior.means.detach().double().numpy()
+    z = np.random.default_rng(1).normal(size=(6, 4))
+
+    def density(x, mean, cov):
+        diff = x - mean
+        return np.exp(-0.5 * np.einsum("nd,de,ne->n", diff, np.linalg.inv(cov), diff)) / np.sqrt(
+            np.linalg.det(2 * math.pi * cov))
+
+    expected = np.log(sum(w * density(z, m, c) for w, m, c in zip(weights, means, covariances, strict=True)))
+    got = prior.log_prob(torch.as_tensor(z, dtype=torch.float32)).detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+def test_full_covariance_samples_have_the_component_covariance():
+    prior = _full_prior(2)
+    with torch.no_grad():
+        prior.logits.copy_(torch.tensor([0.0, -50.0, -50.0]))  # one component carries all the weight
+    u = prior.precision_factor()[0].detach().double().numpy()
+    z = prior.sample(100_000, seed=3).double().numpy()
+    np.testing.assert_allclose(np.cov(z.T), np.linalg.inv(u @ u.T), atol=0.05 * np.abs(np.linalg.inv(u @ u.T)).max())
+    np.testing.assert_allclose(z.mean(0), prior.means[0].detach().numpy(), atol=0.05)
+
+
+def test_a_full_mixture_with_zero_off_diagonal_is_the_diagonal_one_and_keeps_old_cache_keys():
+    full, diagonal = _full_prior(4), MixturePrior(3, 4)
+    with torch.no_grad():
+        full.off_diagonal.zero_()
+        for name in ("means", "logvars", "logits"):
+            getattr(diagonal, name).copy_(getattr(full, name))
+    z = torch.randn(10, 4, generator=torch.Generator().manual_seed(5))
+    torch.testing.assert_close(full.log_prob(z), diagonal.log_prob(z))
+    assert "prior_covariance" not in VAEConfig().to_dict()  # caches of diagonal models stay valid
+    assert VAEConfig(prior_components=2, prior_covariance="full").to_dict()["prior_covariance"] == "full"
+    assert "prior_covariance" not in VAEConfig(prior_covariance="full").to_dict()  # no mixture: no meaning
+    with pytest.raises(ValueError, match="prior_covariance"):
+        ConvVAE(VAEConfig(prior_components=2, prior_covariance="cholesky"))
+
+
 def _twins() -> tuple[ConvVAE, ConvVAE]:
     """The same network with the N(0, I) prior, and with a one-component mixture set to N(0, I)."""
     torch.manual_seed(0)
@@ -99,8 +152,9 @@ def test_the_ablation_differs_from_the_vae_only_in_its_nonlinearities():
 
 def test_a_preset_changes_the_vae_and_its_ablation_alike_and_nothing_else():
     """`presets.MODEL_CHANGES`: the quality preset's deeper decoder reaches the VAE and the
-    no-activation VAE (so the ablation still differs only in its nonlinearities), leaves the fast
-    preset and the zoo's models as the registry has them, and gets its own cache folder."""
+    no-activation VAE (so the ablation still differs only in its nonlinearities and prior), its
+    full-covariance prior only the VAE's mixture; the fast preset and the zoo's models stay as the
+    registry has them, and the quality VAE gets its own cache folder."""
     from dataclasses import replace
 
     from notaverage.data import load_sample
@@ -113,6 +167,9 @@ def test_a_preset_changes_the_vae_and_its_ablation_alike_and_nothing_else():
     assert model_config("vae", "fast") == MODELS["vae"].config and MODELS["vae"].config.decoder_extra == 0
     assert model_config("beta_vae", "quality") == MODELS["beta_vae"].config
     deeper = ConvVAE(vae)
+    # full covariances in the VAE's mixture; the ablation keeps N(0, I), the fast VAE diagonal ones
+    assert deeper.prior.off_diagonal is not None and ConvVAE(ablation).prior is None
+    assert ConvVAE(model_config("vae", "fast")).prior.off_diagonal is None
     convs = [m for m in deeper.decoder if isinstance(m, torch.nn.Conv2d)]
     assert len(convs) == 2 and all(c.kernel_size == (3, 3) for c in convs)
     data = load_sample().subset(300, 100, seed=0)

@@ -29,9 +29,15 @@ class VAEConfig:
     activation: str = "relu"  # "identity" removes every nonlinearity (the report's ablation)
     decoder_extra: int = 0  # extra 3x3 convolutions in the decoder at 14x14 (a stronger decoder)
     prior_components: int = 0  # 0: the prior is N(0, I); K > 0: a learned mixture of K Gaussians
+    prior_covariance: str = "diagonal"  # the mixture's components: "diagonal" or "full" covariance
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        values = asdict(self)
+        # left out when it is the default or means nothing (no mixture), so that cache keys made
+        # before this field existed, and the no-activation VAE's under any preset, still find their models
+        if values["prior_covariance"] == "diagonal" or not values["prior_components"]:
+            del values["prior_covariance"]
+        return values
 
 
 def _activation(name: str) -> nn.Module:
@@ -45,21 +51,35 @@ def _gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
 
 
 class MixturePrior(nn.Module):
-    """p(z) = sum_k w_k N(z; m_k, diag(exp(s_k))), every parameter learned with the VAE.
+    """p(z) = sum_k w_k N(z; m_k, S_k), every parameter learned with the VAE. S_k is diagonal,
+    diag(exp(s_k)), or with `full=True` any covariance, held as the Cholesky factor U_k of its
+    inverse (S_k^-1 = U_k U_k^T, U_k upper triangular with diagonal exp(-s_k / 2)).
 
     Why: N(0, I) forces the codes of ten digit classes into one round blob, which costs nats (the
     KL term pays for the mismatch) and leaves holes that decode to smudges. A mixture lets the prior
     follow the codes (the MoG baseline of Tomczak & Welling's VampPrior paper, 2018); with K = 100 it
-    costs nothing measurable per step, unlike the VampPrior's encoder pass over pseudo-inputs."""
+    costs nothing measurable per step, unlike the VampPrior's encoder pass over pseudo-inputs. Full
+    covariances follow codes whose dimensions are correlated within a class (RESULTS)."""
 
-    def __init__(self, components: int, latent_dim: int):
+    def __init__(self, components: int, latent_dim: int, full: bool = False):
         super().__init__()
         self.means = nn.Parameter(0.5 * torch.randn(components, latent_dim))
         self.logvars = nn.Parameter(torch.zeros(components, latent_dim))
         self.logits = nn.Parameter(torch.zeros(components))
+        # the strictly upper part of U_k, starting at zero: the diagonal mixture
+        self.off_diagonal = nn.Parameter(torch.zeros(components, latent_dim, latent_dim)) if full else None
+
+    def precision_factor(self) -> torch.Tensor:
+        """U_k, (K, d, d): S_k^-1 = U_k U_k^T."""
+        return torch.diag_embed(torch.exp(-0.5 * self.logvars)) + torch.triu(self.off_diagonal, diagonal=1)
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
-        per_component = _gaussian_log_density(z.unsqueeze(-2), self.means, self.logvars)
+        if self.off_diagonal is None:
+            per_component = _gaussian_log_density(z.unsqueeze(-2), self.means, self.logvars)
+        else:  # log N(z; m, S) = -(d log 2 pi + log det S + |(z - m) U|^2) / 2, log det S = sum s
+            whitened = torch.einsum("...kd,kde->...ke", z.unsqueeze(-2) - self.means, self.precision_factor())
+            per_component = -0.5 * (math.log(2.0 * math.pi) * z.shape[-1] + self.logvars.sum(-1)
+                                    + whitened.pow(2).sum(-1))
         return torch.logsumexp(per_component + torch.log_softmax(self.logits, dim=0), dim=-1)
 
     @torch.no_grad()
@@ -67,7 +87,12 @@ class MixturePrior(nn.Module):
         generator = torch.Generator().manual_seed(seed)
         which = torch.multinomial(torch.softmax(self.logits, dim=0), n, replacement=True, generator=generator)
         noise = torch.randn((n, self.means.shape[1]), generator=generator)
-        return self.means[which] + torch.exp(0.5 * self.logvars[which]) * noise
+        if self.off_diagonal is None:
+            return self.means[which] + torch.exp(0.5 * self.logvars[which]) * noise
+        # z - m = noise U^-1 has covariance U^-T U^-1 = S
+        offsets = torch.linalg.solve_triangular(self.precision_factor()[which], noise.unsqueeze(1),
+                                                upper=True, left=False)
+        return self.means[which] + offsets.squeeze(1)
 
 
 class ConvVAE(GaussianVAENumpyFace, nn.Module):
@@ -103,9 +128,12 @@ class ConvVAE(GaussianVAENumpyFace, nn.Module):
             nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),  # 14 -> 28, logits
         )
         k = self.config.prior_components
-        self.prior = MixturePrior(k, z) if k else None
+        if self.config.prior_covariance not in ("diagonal", "full"):
+            raise ValueError(f"unknown prior_covariance {self.config.prior_covariance!r}; use 'diagonal' or 'full'")
+        full = self.config.prior_covariance == "full"
+        self.prior = MixturePrior(k, z, full=full) if k else None
         if k:
-            self.prior_name = f"a learned mixture of {k} Gaussians"
+            self.prior_name = f"a learned mixture of {k} {'full-covariance ' if full else ''}Gaussians"
 
     # --- torch face, used by training and the NLL bound -------------------------------------
     def encode_t(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
