@@ -82,7 +82,7 @@ def _common(parser: argparse.ArgumentParser, out: str | None = None, pick: str |
                         help="folder with the four MNIST .gz files (default: $NOTAVERAGE_DATA, the cache, "
                              "a download, then the bundled sample)")
     parser.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET,
-                        help="training preset: fast (default), quality (longer, deeper decoder), "
+                        help="training preset: fast (default), quality (longer, a bigger VAE), "
                              "tiny (for --limit runs)")
     parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="use only N training digits (a quick look; models are cached per limit)")

@@ -128,9 +128,10 @@ class ConvVAE(GaussianVAENumpyFace, nn.Module):
             nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),  # 14 -> 28, logits
         )
         k = self.config.prior_components
-        if self.config.prior_covariance not in ("diagonal", "full"):
-            raise ValueError(f"unknown prior_covariance {self.config.prior_covariance!r}; use 'diagonal' or 'full'")
-        full = self.config.prior_covariance == "full"
+        covariance = self.config.prior_covariance
+        if covariance not in ("diagonal", "full"):
+            raise ValueError(f"unknown prior_covariance {covariance!r}; use 'diagonal' or 'full'")
+        full = covariance == "full"
         self.prior = MixturePrior(k, z, full=full) if k else None
         if k:
             self.prior_name = f"a learned mixture of {k} {'full-covariance ' if full else ''}Gaussians"
