@@ -59,7 +59,7 @@ class MixturePrior(nn.Module):
     KL term pays for the mismatch) and leaves holes that decode to smudges. A mixture lets the prior
     follow the codes (the MoG baseline of Tomczak & Welling's VampPrior paper, 2018); with K = 100 it
     costs nothing measurable per step, unlike the VampPrior's encoder pass over pseudo-inputs. Full
-    covariances follow codes whose dimensions are correlated within a class (RESULTS)."""
+    covariances follow codes whose dimensions are correlated within a component (RESULTS)."""
 
     def __init__(self, components: int, latent_dim: int, full: bool = False):
         super().__init__()
