@@ -68,11 +68,9 @@ PRESETS: dict[str, dict[str, TrainConfig]] = {
 # Model hyperparameters a preset changes from the registry's, by recipe, applied to every model of
 # that recipe whose config has the field (the VAE and its no-activation ablation, not the zoo's).
 # Why: two more 3x3 convolutions in the VAE's decoder gain about half a nat at 10 minutes, while
-# they cost 25-35 % of the throughput, and at 1 minute one more lost 0.4 nats; full covariances in
-# the mixture prior gained 0.3 more in the 10-minute screen (RESULTS). The ablation's prior is
-# N(0, I) whatever `prior_covariance` says: it has no mixture.
+# they cost 25-35 % of the throughput, and at 1 minute one more lost 0.4 nats (RESULTS).
 MODEL_CHANGES: dict[str, dict[str, dict]] = {
-    "quality": {"vae": {"decoder_extra": 2, "prior_covariance": "full"}},
+    "quality": {"vae": {"decoder_extra": 2}},
 }
 PRESET_NAMES = ("fast", "quality", "tiny")
 DEFAULT_PRESET = "fast"

@@ -48,7 +48,7 @@ JUDGE = ClassifierConfig(channels=16, kernel=3, hidden=64, dropout=0.1)
 
 # The default VAE, chosen by measurement (docs/RESULTS.md, ablation table).
 VAE = VAEConfig(latent_dim=32, channels=32, hidden=256, activation="silu", decoder_extra=0,
-                prior_components=100)
+                prior_components=100, prior_covariance="full")
 
 MODELS: dict[str, ModelSpec] = {
     "vae": ModelSpec(ConvVAE, VAE, "vae", summary="the generative model every picture shows"),
