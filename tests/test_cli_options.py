@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from notaverage import __version__
-from notaverage.cli import build_parser, command_table, main
+from notaverage.cli import build_parser, main
+from notaverage.cli_table import command_table
 from notaverage.figures import save_figure
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -34,7 +35,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_readme_command_table_is_the_parsers():
     text = README.read_text(encoding="utf-8")
-    start, end = "<!-- commands: start (python -c 'from notaverage.cli import command_table; " \
+    start, end = "<!-- commands: start (python -c 'from notaverage.cli_table import command_table; " \
                  "print(command_table())') -->\n", "\n<!-- commands: end -->"
     assert start in text and end in text, "README lost its generated command table markers"
     table = text.split(start, 1)[1].split(end, 1)[0]
